@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# molecule.sh ARGS... — run Molecule from the top of the repository with the project's settings:
+# scenarios from the top-level molecule/ directory (molecule 26 would otherwise look in
+# extensions/molecule/ because galaxy.yml exists) and this collection on the collections path.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/hack/lib.sh"
+cd "$top"
+export PATH="$HR_VENV/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$HR_COLLECTIONS"
+export MOLECULE_GLOB="molecule/*/molecule.yml"
+exec molecule "$@"

@@ -1,0 +1,63 @@
+# Copyright: (c) 2026, hardened.relay developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers the Molecule verifiers share: hosts by name, SMTP probes from clients, waiting for mail.
+
+Containers are reached with testinfra's docker backend (a `docker exec` per command),
+which is much faster than going through Ansible for every probe.
+"""
+import json
+import os
+import shlex
+import time
+import uuid
+
+import testinfra
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+PROBE = "/opt/hardened-relay-test/smtp_probe.py"
+
+
+def inventory_hosts(group):
+    """Names of the hosts in an inventory group of the running scenario."""
+    return sorted(AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts(group))
+
+
+def container(name):
+    return testinfra.get_host("docker://" + name)
+
+
+def new_token():
+    return "hr-" + uuid.uuid4().hex
+
+
+def smtp_probe(client, server, sender, rcpts, helo, token="", port=25):
+    """Hold one SMTP conversation from the client container; return the probe's JSON report."""
+    argv = ["python3", PROBE, "--server", server, "--port", str(port), "--helo", helo,
+            "--sender", sender, "--token", token]
+    for rcpt in rcpts:
+        argv += ["--rcpt", rcpt]
+    out = client.check_output(" ".join(shlex.quote(a) for a in argv))
+    return json.loads(out)
+
+
+def wait_for_text(host, path, text, timeout=60):
+    """Poll until a file (or any file under a directory) on the host contains text; return its content."""
+    deadline = time.monotonic() + timeout
+    command = "grep -rlF -- %s %s" % (shlex.quote(text), shlex.quote(path))
+    while True:
+        found = host.run(command)
+        if found.rc == 0:
+            return host.check_output("cat %s" % " ".join(shlex.quote(p) for p in found.stdout.split()))
+        if time.monotonic() > deadline:
+            raise AssertionError("%r did not appear under %s within %s s" % (text, path, timeout))
+        time.sleep(1)
+
+
+def text_absent(host, path, text, settle=5):
+    """True when text has not appeared under path after settle seconds."""
+    time.sleep(settle)
+    return host.run("grep -rqF -- %s %s" % (shlex.quote(text), shlex.quote(path))).rc != 0
+
+
+def postconf(host, name):
+    return host.check_output("postconf -h %s" % shlex.quote(name))
