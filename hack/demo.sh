@@ -6,13 +6,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/hack/lib.sh"
 
 relay=hr-demo-relay
-clients="hr-demo-client-trusted hr-demo-client-untrusted"
+clients=(hr-demo-client-trusted hr-demo-client-untrusted)
 sink=hr-demo-sink
 networks="hr-demo-trusted:172.31.211.0/24 hr-demo-untrusted:172.31.212.0/24 hr-demo-upstream:172.31.213.0/24"
 work="$top/.build/demo"
 
 clean() {
-    docker rm -f "$relay" $clients "$sink" >/dev/null 2>&1 || true
+    docker rm -f "$relay" "${clients[@]}" "$sink" >/dev/null 2>&1 || true
     for n in $networks; do docker network rm "${n%%:*}" >/dev/null 2>&1 || true; done
 }
 

@@ -11,7 +11,8 @@
 # HR_IMAGE_REV) makes `make setup` rebuild them.
 HR_IMAGE_PACKAGES="python3,systemd,systemd-sysv,iproute2,sudo"
 HR_IMAGE_REV=1
-HR_DRIVER_COLLECTIONS="community/docker ansible/posix community/library_inventory_filtering_v1"
+# shellcheck disable=SC2034  # read by setup.sh, which sources this file
+HR_DRIVER_COLLECTIONS=(community/docker ansible/posix community/library_inventory_filtering_v1)
 
 # base_image SUITE -> the local image name Molecule and the demo run.
 base_image() {

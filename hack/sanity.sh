@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # ansible-test must run from a path ending in ansible_collections/<namespace>/<name>:
 # copy the collection's files (what git tracks or would track) there and run sanity.
+# The copy lives outside this work tree: inside it, ansible-test would ask git for the
+# file list and git ignores .build/.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/hack/lib.sh"
-dest="$top/.build/sanity/ansible_collections/hardened/relay"
+dest="$HR_CACHE/sanity/ansible_collections/hardened/relay"
 rm -rf "$dest"
 mkdir -p "$dest"
 cd "$top"

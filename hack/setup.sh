@@ -90,9 +90,9 @@ step "Collections the Molecule docker driver needs (from the ansible wheel on Py
 site=$("$HR_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 dest="$site/ansible_collections"
 missing=
-for c in $HR_DRIVER_COLLECTIONS; do [ -f "$dest/$c/MANIFEST.json" ] || missing="$missing $c"; done
+for c in "${HR_DRIVER_COLLECTIONS[@]}"; do [ -f "$dest/$c/MANIFEST.json" ] || missing="$missing $c"; done
 if [ -z "$missing" ]; then
-    ok "present:$(printf ' %s' $HR_DRIVER_COLLECTIONS | tr / .)"
+    ok "present:$(printf ' %s' "${HR_DRIVER_COLLECTIONS[@]}" | tr / .)"
 else
     wheel_dir="$HR_CACHE/wheels"
     mkdir -p "$wheel_dir"
@@ -127,6 +127,10 @@ if [ "$(readlink "$link" 2>/dev/null)" != "$top" ]; then
     ln -sfn "$top" "$link"
 fi
 ok "hardened.relay -> $top"
+
+step "Programs ansible-test sanity calls (shellcheck)"
+command -v shellcheck >/dev/null || apt_install shellcheck
+ok "shellcheck $(shellcheck --version | awk '/^version:/ {print $2}')"
 
 step "ansible-test offline (a local stand-in for get-pip)"
 cache=~/.ansible/test/cache

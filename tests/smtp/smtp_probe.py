@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright: (c) 2026, hardened.relay developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Hold one SMTP conversation and report, as JSON, how far it got and what the server said.
