@@ -19,7 +19,7 @@ allowed='^(MANIFEST\.json|FILES\.json|README\.md|LICENSE|CHANGELOG\.rst|meta|pla
 leaks=$(tar -tzf "$tarball" | cut -d/ -f1 | sort -u | grep -Ev "$allowed" || true)
 if [ -n "$leaks" ]; then
     echo "galaxy: $tarball holds files that are not part of the collection:" >&2
-    printf '    %s\n' $leaks >&2
+    while read -r leak; do printf '    %s\n' "$leak"; done <<<"$leaks" >&2
     echo "add them to build_ignore in galaxy.yml" >&2
     exit 1
 fi
