@@ -47,7 +47,7 @@ sanity:
 	@bash hack/sanity.sh
 
 units:
-	python -m pytest -q tests/unit
+	PYTHONPATH=$(COLLECTIONS) python -m pytest -q tests/unit
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
 

@@ -6,7 +6,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/hack/lib.sh"
-dest="$HR_CACHE/sanity/ansible_collections/hardened/relay"
+# One copy per checkout, so that two clones never share it.
+dest="$HR_CACHE/sanity/$(printf '%s' "$top" | sha256sum | cut -c1-12)/ansible_collections/hardened/relay"
 rm -rf "$dest"
 mkdir -p "$dest"
 cd "$top"

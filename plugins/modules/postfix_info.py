@@ -1,0 +1,162 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, hardened.relay developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: postfix_info
+short_description: Facts about the installed Postfix that roles adapt to
+version_added: 0.1.0
+description:
+  - Reads, without changing anything, what the installed Postfix is and supports, from
+    C(postconf) itself; for example the version, so that a role sets C(compatibility_level)
+    and avoids parameters the version lacks or deprecates.
+author: hardened.relay developers (@hardened-relay)
+options:
+  config_dir:
+    description: Configuration directory to read (C(postconf -c)). Defaults to Postfix's own.
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Changes nothing, so there is nothing to diff.
+"""
+
+EXAMPLES = r"""
+- name: Learn what this Postfix supports
+  hardened.relay.postfix_info:
+  register: postfix
+
+- name: Use lmdb where it is the default
+  ansible.builtin.debug:
+    msg: "Tables will be {{ postfix.default_database_type }}"
+"""
+
+RETURN = r"""
+installed:
+  description: Whether C(postconf) was found. When false, the other keys are absent.
+  returned: always
+  type: bool
+mail_version:
+  description: The Postfix version.
+  returned: when installed
+  type: str
+  sample: 3.7.11
+version_tuple:
+  description: RV(mail_version) as a list of integers, for comparisons.
+  returned: when installed
+  type: list
+  elements: int
+  sample: [3, 7, 11]
+compatibility_level:
+  description: The effective C(compatibility_level) of the configuration.
+  returned: when installed
+  type: str
+  sample: "3.6"
+max_compatibility_level:
+  description:
+    - The C(compatibility_level) that this version's own C(main.cf.proto) sets, the level a
+      new installation of it should use. Falls back to C(3.6) (the last level that changed
+      defaults) for a Postfix 3.6 or later without the file, C(2) for older ones.
+  returned: when installed
+  type: str
+  sample: "3.7"
+default_database_type:
+  description: The table type C(hash:)-style lookups default to (C(hash) or C(lmdb) on Debian).
+  returned: when installed
+  type: str
+  sample: hash
+map_types:
+  description: Lookup table types this Postfix supports (C(postconf -m)).
+  returned: when installed
+  type: list
+  elements: str
+sasl_server_types:
+  description: SASL server plugin types (C(postconf -a)), for C(smtpd_sasl_type).
+  returned: when installed
+  type: list
+  elements: str
+sasl_client_types:
+  description: SASL client plugin types (C(postconf -A)), for C(smtp_sasl_type).
+  returned: when installed
+  type: list
+  elements: str
+config_directory:
+  description: The configuration directory.
+  returned: when installed
+  type: str
+  sample: /etc/postfix
+queue_directory:
+  description: The queue directory (and chroot jail).
+  returned: when installed
+  type: str
+  sample: /var/spool/postfix
+chrooted_services:
+  description: C(name/type) of the C(master.cf) services that run chrooted.
+  returned: when installed
+  type: list
+  elements: str
+  sample: [smtp/inet, pickup/unix]
+"""
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hardened.relay.plugins.module_utils.postfix import (
+    PostfixCommand, parse_assignments, parse_main_cf, parse_master_fields,
+)
+
+# Debian keeps a pristine copy of main.cf.proto here.
+DISTRIBUTED_PROTOS = ("/usr/share/postfix/main.cf.dist",)
+PARAMETERS = ("mail_version", "compatibility_level", "default_database_type", "config_directory",
+              "queue_directory")
+
+
+def version_tuple(version):
+    return [int(p) for p in re.findall(r"\d+", version)[:3]]
+
+
+def shipped_compatibility_level(config_directory, version):
+    """The level in the main.cf.proto this Postfix ships."""
+    for proto in (os.path.join(config_directory, "main.cf.proto"),) + DISTRIBUTED_PROTOS:
+        try:
+            with open(proto, encoding="utf-8", errors="replace") as handle:
+                level = parse_main_cf(handle.read()).get("compatibility_level")
+        except OSError:
+            continue
+        if level:
+            return level
+    return "3.6" if version >= [3, 6] else "2"
+
+
+def chrooted(fields):
+    """Services whose chroot column is y; "-" means the built-in default, which is n since Postfix 3.0."""
+    return sorted("%s/%s" % key for key, columns in fields.items() if columns.get("chroot") == "y")
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(config_dir=dict(type="path")), supports_check_mode=True)
+    if not module.get_bin_path("postconf"):
+        module.exit_json(changed=False, installed=False)
+    postfix = PostfixCommand(module, module.params["config_dir"])
+    values = parse_assignments(postfix.postconf(list(PARAMETERS))[0])
+    version = version_tuple(values["mail_version"])
+    result = dict(changed=False, installed=True, version_tuple=version,
+                  max_compatibility_level=shipped_compatibility_level(values["config_directory"], version),
+                  map_types=postfix.map_types(),
+                  sasl_server_types=postfix.postconf(["-a"])[0].split(),
+                  sasl_client_types=postfix.postconf(["-A"])[0].split(),
+                  chrooted_services=chrooted(parse_master_fields(postfix.postconf(["-F"])[0])))
+    result.update(values)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+# Copyright: (c) 2026, hardened.relay developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""hardened.relay.postfix_info: facts from postconf output."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hardened.relay.plugins.modules import postfix_info
+
+
+def respond(config_dir):
+    def answer(argv):
+        args = argv[1:]
+        if args == ["mail_version", "compatibility_level", "default_database_type", "config_directory",
+                    "queue_directory"]:
+            return 0, ("mail_version = 3.10.5\ncompatibility_level = 3.6\ndefault_database_type = lmdb\n"
+                       "config_directory = %s\nqueue_directory = /var/spool/postfix\n" % config_dir), ""
+        if args == ["-m"]:
+            return 0, "cidr\nhash\nlmdb\npcre\n", ""
+        if args == ["-a"]:
+            return 0, "cyrus\ndovecot\n", ""
+        if args == ["-A"]:
+            return 0, "cyrus\n", ""
+        if args == ["-F"]:
+            return 0, ("smtp/inet/chroot = y\nsmtp/inet/command = smtpd\npickup/unix/chroot = y\n"
+                       "local/unix/chroot = n\nproxymap/unix/chroot = -\n"), ""
+        raise AssertionError(argv)
+    return answer
+
+
+def test_facts(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    (tmp_path / "main.cf.proto").write_text("# comment\ncompatibility_level = 3.10\n")
+    runner.respond = respond(str(tmp_path))
+    result = runner.run(postfix_info, {}).result
+    assert result["changed"] is False and result["installed"] is True
+    assert result["mail_version"] == "3.10.5" and result["version_tuple"] == [3, 10, 5]
+    assert result["compatibility_level"] == "3.6"
+    assert result["max_compatibility_level"] == "3.10"
+    assert result["default_database_type"] == "lmdb"
+    assert result["map_types"] == ["cidr", "hash", "lmdb", "pcre"]
+    assert result["sasl_server_types"] == ["cyrus", "dovecot"] and result["sasl_client_types"] == ["cyrus"]
+    assert result["chrooted_services"] == ["pickup/unix", "smtp/inet"]
+
+
+def test_shipped_level_falls_back_by_version(tmp_path, monkeypatch):
+    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    assert postfix_info.shipped_compatibility_level(str(tmp_path), [3, 7, 11]) == "3.6"
+    assert postfix_info.shipped_compatibility_level(str(tmp_path), [3, 4, 0]) == "2"
