@@ -21,6 +21,7 @@ help:
 	@echo "make demo-clean  remove the demo containers and networks"
 	@echo "make test        lint + sanity + units + Molecule ($(SCENARIOS)) on Debian 12 and 13"
 	@echo "make build       build the collection tarball into .build/"
+	@echo "make bench       postmap module vs raw postmap on 1k/100k/1M entries"
 
 setup:
 	@bash hack/setup.sh
@@ -53,6 +54,11 @@ molecule: $(addprefix molecule-,$(SCENARIOS))
 
 $(addprefix molecule-,$(SCENARIOS)): molecule-%:
 	@bash hack/molecule.sh test -s $*
+
+# Benchmarks measure speed goals; they are not part of `make test`.
+bench: setup
+	python bench/postmap_bench.py
+	python bench/role_idempotence_bench.py
 
 build:
 	ansible-galaxy collection build --force --output-path $(BUILD)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# galaxy.sh — build the collection tarball as a user gets it, check that it holds only the
-# collection, and install it offline into an empty collections path (.build/installed).
-# Molecule scenarios run against that installed copy, so they test what users install.
+# galaxy.sh [DEST] — build the collection tarball as a user gets it, check that it holds only
+# the collection, and install it offline into an empty collections path (DEST, by default
+# .build/installed). Molecule scenarios run against that installed copy, so they test what
+# users install; each scenario gets its own DEST so that scenarios can run side by side.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/hack/lib.sh"
-dist="$top/.build/dist"
-installed="$top/.build/installed"
+installed=${1:-$top/.build/installed}
+dist="$installed.dist"
 version=$(awk '/^version:/ {print $2}' "$top/galaxy.yml")
 tarball="$dist/hardened-relay-$version.tar.gz"
 

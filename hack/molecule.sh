@@ -8,7 +8,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/hack/lib.sh"
 cd "$top"
 export PATH="$HR_VENV/bin:$PATH"
-bash "$top/hack/galaxy.sh"
-export ANSIBLE_COLLECTIONS_PATH="$top/.build/installed"
+scenario=all
+args=("$@")
+for i in "${!args[@]}"; do
+    case "${args[$i]}" in -s|--scenario-name) scenario=${args[$((i + 1))]:-all} ;; esac
+done
+export HR_INSTALLED_COLLECTIONS="$top/.build/installed/$scenario"
+bash "$top/hack/galaxy.sh" "$HR_INSTALLED_COLLECTIONS"
+export ANSIBLE_COLLECTIONS_PATH="$HR_INSTALLED_COLLECTIONS"
 export MOLECULE_GLOB="molecule/*/molecule.yml"
 exec molecule "$@"

@@ -30,12 +30,16 @@ def new_token():
     return "hr-" + uuid.uuid4().hex
 
 
-def smtp_probe(client, server, sender, rcpts, helo, token="", port=25):
-    """Hold one SMTP conversation from the client container; return the probe's JSON report."""
+def smtp_probe(client, server, sender="", rcpts=(), helo="client.test", token="", port=25, mode="mail", **options):
+    """Hold one SMTP conversation (or protocol test, see smtp_probe.py --mode) from the client
+    container; return the probe's JSON report. options become --name value (True: a bare flag)."""
     argv = ["python3", PROBE, "--server", server, "--port", str(port), "--helo", helo,
-            "--sender", sender, "--token", token]
+            "--sender", sender, "--token", token, "--mode", mode]
     for rcpt in rcpts:
         argv += ["--rcpt", rcpt]
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        argv += [flag] if value is True else [flag, str(value)]
     out = client.check_output(" ".join(shlex.quote(a) for a in argv))
     return json.loads(out)
 

@@ -7,7 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
+import shutil
 
 # Parameter names as postconf(5) spells them, including service-prefixed ones
 # such as "policyd-spf_time_limit" and "submission/inet" style keys elsewhere.
@@ -190,13 +192,34 @@ def warnings_about(stderr, names):
     return found
 
 
+DEFAULT_CONFIG_DIR = "/etc/postfix"
+
+
 class PostfixCommand:
-    """Runs Postfix's own tools for a module, always as argv lists and in the C locale."""
+    """Runs Postfix's own tools for a module, always as argv lists and in the C locale.
+
+    Postfix's tools refuse to run without a main.cf, which a freshly installed package
+    (debconf "No configuration") does not have. Then they are pointed at a scratch
+    directory holding an empty main.cf, so that they answer with Postfix's defaults.
+    """
 
     def __init__(self, module, config_dir=None):
         self.module = module
-        self.config_dir = config_dir
         self._bins = {}
+        self.configured = os.path.exists(os.path.join(config_dir or DEFAULT_CONFIG_DIR, "main.cf"))
+        if self.configured:
+            self.config_dir = config_dir
+        else:
+            self.config_dir = os.path.join(module.tmpdir, "postfix-defaults")
+            os.makedirs(self.config_dir, exist_ok=True)
+            open(os.path.join(self.config_dir, "main.cf"), "a").close()
+            master = os.path.join(config_dir or DEFAULT_CONFIG_DIR, "master.cf")
+            if os.path.exists(master):
+                shutil.copyfile(master, os.path.join(self.config_dir, "master.cf"))
+
+    def config_args(self):
+        """["-c", dir] when the tools must not read Postfix's default directory."""
+        return ["-c", self.config_dir] if self.config_dir else []
 
     def bin(self, name):
         if name not in self._bins:

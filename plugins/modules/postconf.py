@@ -176,12 +176,10 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hardened.relay.plugins.module_utils.postfix import (
-    MASTER_FIELDS, PARAMETER_NAME, SERVICE_TYPES, PostfixCommand, master_command, override_text,
+    DEFAULT_CONFIG_DIR, MASTER_FIELDS, PARAMETER_NAME, SERVICE_TYPES, PostfixCommand, master_command, override_text,
     parse_main_cf, parse_master_fields, parse_master_params, render_override, render_value,
     same_value, warnings_about,
 )
-
-DEFAULT_CONFIG_DIR = "/etc/postfix"
 
 
 def validate_names(module, parameters, services):

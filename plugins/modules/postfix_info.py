@@ -43,6 +43,12 @@ installed:
   description: Whether C(postconf) was found. When false, the other keys are absent.
   returned: always
   type: bool
+configured:
+  description:
+    - Whether the configuration directory has a C(main.cf). A package installed without
+      configuration has none; the values returned are then Postfix's defaults.
+  returned: when installed
+  type: bool
 mail_version:
   description: The Postfix version.
   returned: when installed
@@ -110,7 +116,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hardened.relay.plugins.module_utils.postfix import (
-    PostfixCommand, parse_assignments, parse_main_cf, parse_master_fields,
+    DEFAULT_CONFIG_DIR, PostfixCommand, parse_assignments, parse_main_cf, parse_master_fields,
 )
 
 # Debian keeps a pristine copy of main.cf.proto here.
@@ -147,8 +153,11 @@ def main():
         module.exit_json(changed=False, installed=False)
     postfix = PostfixCommand(module, module.params["config_dir"])
     values = parse_assignments(postfix.postconf(list(PARAMETERS))[0])
+    if not postfix.configured:
+        # The scratch directory stood in for it; report the real one.
+        values["config_directory"] = module.params["config_dir"] or DEFAULT_CONFIG_DIR
     version = version_tuple(values["mail_version"])
-    result = dict(changed=False, installed=True, version_tuple=version,
+    result = dict(changed=False, installed=True, configured=postfix.configured, version_tuple=version,
                   max_compatibility_level=shipped_compatibility_level(values["config_directory"], version),
                   map_types=postfix.map_types(),
                   sasl_server_types=postfix.postconf(["-a"])[0].split(),

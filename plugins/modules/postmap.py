@@ -134,19 +134,20 @@ rebuilt:
   returned: always
   type: bool
 entries:
-  description: Number of entries in the source.
-  returned: always
+  description: Number of entries written to the source.
+  returned: when O(entries) or O(secret_entries) is given
   type: int
 """
 
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hardened.relay.plugins.module_utils.postfix import (
     PostfixCommand, SOURCE_ONLY_TYPES, TABLE_SUFFIX, berkeley_type,
 )
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import (
-    entries_diff, normalize_entries, parse_source, render_source,
+    entries_diff, normalize_entries, render_source,
 )
 
 TEMP_PREFIX = ".hardened-relay-build."
@@ -240,7 +241,7 @@ class Builder:
 
     def build(self):
         """Build the table from the temporary source; Postfix's warnings fail the task."""
-        argv = [self.postfix.bin(self.flavour), "%s:%s" % (self.map_type, self.temp)]
+        argv = [self.postfix.bin(self.flavour)] + self.postfix.config_args() + ["%s:%s" % (self.map_type, self.temp)]
         rc, out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C", "LANG": "C"})
         problems = postfix_warnings(err)
         if rc != 0 or problems:
@@ -251,7 +252,8 @@ class Builder:
 
     def check_parses(self):
         """For tables Postfix reads from source: let it parse the temporary source."""
-        argv = [self.postfix.bin("postmap"), "-q", "hardened-relay-probe", "%s:%s" % (self.map_type, self.temp)]
+        argv = [self.postfix.bin("postmap")] + self.postfix.config_args() + [
+            "-q", "hardened-relay-probe", "%s:%s" % (self.map_type, self.temp)]
         dummy, dummy, err = self.module.run_command(argv, environ_update={"LC_ALL": "C", "LANG": "C"})
         problems = postfix_warnings(err)
         if problems:
@@ -260,15 +262,21 @@ class Builder:
                 self.path, self.map_type, " | ".join(problems).replace(self.temp, self.path)))
 
     def install(self, source_changed, indexed):
-        """Table first, then source: a running Postfix sees the old table or the new, never a partial one."""
-        if indexed:
-            if self.secret:
-                reserve_secret(self.path + self.suffix)
-            self.module.atomic_move(self.temp + self.suffix, self.path + self.suffix)
+        """Move source and table into place. A running Postfix sees the old table or the new one,
+        never a partial one; the table is stamped last so that it is never older than its source
+        (atomic_move gives a replaced file the current time)."""
         if source_changed:
             if self.secret:
                 reserve_secret(self.path)
             self.module.atomic_move(self.temp, self.path)
+        if indexed:
+            table = self.path + self.suffix
+            if self.secret:
+                reserve_secret(table)
+            self.module.atomic_move(self.temp + self.suffix, table)
+            # Explicit times: the kernel's own "now" is coarser than the one atomic_move gave the source.
+            stamp = max(os.stat(self.path).st_mtime_ns, time.time_ns())
+            os.utime(table, ns=(stamp, stamp))
         self.cleanup()
 
     def cleanup(self):
@@ -305,14 +313,13 @@ def main():
         module.fail_json(msg="type: postalias builds indexed tables only, not %s" % map_type)
 
     given = params["secret_entries"] if params["secret_entries"] is not None else params["entries"]
-    current_text = None
-    if os.path.exists(path):
-        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            current_text = handle.read()
     if given is None:
-        if current_text is None:
+        # Building from the admin's own source: it is not read here, so checking an unchanged
+        # table costs a few stat calls whatever its size.
+        if not os.path.exists(path):
             module.fail_json(msg="path: %s does not exist; create it or give entries" % path)
-        wanted_text = current_text
+        current_text = wanted_text = None
+        count = None
     else:
         try:
             entries = normalize_entries(given, map_type, flavour)
@@ -320,6 +327,11 @@ def main():
             variable = "secret_entries" if params["secret_entries"] is not None else "entries"
             module.fail_json(msg="%s: %s" % (variable, exc))
         wanted_text = render_source(entries, flavour)
+        current_text = None
+        if os.path.exists(path):
+            with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+                current_text = handle.read()
+        count = len(entries)
     source_changed = wanted_text != current_text
 
     indexed = map_type not in SOURCE_ONLY_TYPES
@@ -327,8 +339,9 @@ def main():
     rebuild = indexed and (source_changed or params["force"] or not table_is_current(path, table, map_type))
 
     result = dict(changed=source_changed or rebuild, table=table, map_type=map_type,
-                  lookup="%s:%s" % (map_type, path), source_changed=source_changed, rebuilt=rebuild,
-                  entries=len(parse_source(wanted_text, flavour, map_type)))
+                  lookup="%s:%s" % (map_type, path), source_changed=source_changed, rebuilt=rebuild)
+    if count is not None:
+        result["entries"] = count
     if module._diff and source_changed:
         result["diff"] = entries_diff(current_text or "", wanted_text, flavour, path, secret, map_type)
 

@@ -10,7 +10,9 @@ import argparse
 import json
 import smtplib
 import socket
+import ssl
 import sys
+import time
 
 
 def parse_args(argv):
@@ -22,6 +24,13 @@ def parse_args(argv):
     parser.add_argument("--rcpt", action="append", default=[], help="envelope recipient (RCPT TO), repeatable")
     parser.add_argument("--token", default="", help="unique text put in the Subject and body")
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--mode", default="mail", choices=sorted(MODES),
+                        help="mail: a whole transaction (default); see MODES for the protocol tests")
+    parser.add_argument("--starttls", action="store_true", help="mail mode: STARTTLS after EHLO")
+    parser.add_argument("--tls-version", default="", choices=["", "1.1", "1.2", "1.3"],
+                        help="tls mode: the only TLS version the client offers")
+    parser.add_argument("--vrfy", default="root", help="vrfy mode: the name to ask about")
+    parser.add_argument("--count", type=int, default=10, help="connections mode: how many connections")
     return parser.parse_args(argv)
 
 
@@ -35,6 +44,11 @@ def build_message(args):
 class ProbeSMTP(smtplib.SMTP):
     """smtplib.SMTP that reports the reply to the end of DATA instead of raising on it."""
 
+    def connect(self, host="localhost", port=0, source_address=None):
+        # smtplib only remembers the host (which STARTTLS needs) when given to the constructor.
+        self._host = host
+        return smtplib.SMTP.connect(self, host, port, source_address)
+
     def send_body(self, message):
         """Send the message after a 354 reply; return the server's final (code, text)."""
         lines = message.replace("\r\n", "\n").split("\n")
@@ -44,6 +58,19 @@ class ProbeSMTP(smtplib.SMTP):
         body = "".join(("." + line if line.startswith(".") else line) + "\r\n" for line in lines)
         self.send(body.encode("utf-8") + b".\r\n")
         return self.getreply()
+
+
+def tls_context(version=""):
+    """A client context that does not verify the (self-signed) certificate; with a version,
+    that version only, and OpenSSL's security level lowered so the client really offers it."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if version:
+        wanted = {"1.1": ssl.TLSVersion.TLSv1_1, "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[version]
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        context.minimum_version = context.maximum_version = wanted
+    return context
 
 
 def converse(args):
@@ -65,6 +92,13 @@ def converse(args):
         ok = record("connect", code, text)
         if ok:
             ok = record("ehlo", *smtp.ehlo(args.helo))
+            result["extensions"] = sorted(smtp.esmtp_features)
+        if ok and args.starttls:
+            ok = record("starttls", *smtp.starttls(context=tls_context()))
+            result["tls_version"] = smtp.sock.version() if ok else None
+            if ok:
+                ok = record("ehlo", *smtp.ehlo(args.helo))
+                result["extensions_after_tls"] = sorted(smtp.esmtp_features)
         if ok:
             ok = record("mail", *smtp.docmd("MAIL", "FROM:<%s>" % args.sender))
         accepted = []
@@ -90,9 +124,136 @@ def converse(args):
     return result
 
 
+def read_replies(sock, timeout=3.0, first_only=False):
+    """Everything the server sends until it hangs up or is silent for `timeout` seconds, as reply
+    lines; with first_only, just the first complete reply (e.g. the greeting)."""
+    sock.settimeout(timeout)
+    data = b""
+    while not (first_only and _complete_reply(data)):
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return [line for line in data.decode("utf-8", "replace").split("\r\n") if line]
+
+
+def _complete_reply(data):
+    """True when data holds a whole reply: a line "NNN text" ends it ("NNN-text" continues)."""
+    lines = data.split(b"\r\n")
+    return any(len(line) >= 4 and line[:3].isdigit() and line[3:4] == b" " for line in lines[:-1])
+
+
+def raw_session(args, before_greeting, lines):
+    """Send lines at once (optionally before the greeting) and report every reply line."""
+    sock = socket.create_connection((args.server, args.port), timeout=args.timeout)
+    try:
+        greeting = [] if before_greeting else read_replies(sock, 10.0, first_only=True)
+        sock.sendall("".join(line + "\r\n" for line in lines).encode("ascii"))
+        return {"server": args.server, "replies": greeting + read_replies(sock)}
+    finally:
+        sock.close()
+
+
+def pregreet(args):
+    """Talk before the greeting, as spambots do."""
+    return raw_session(args, True, ["EHLO " + args.helo, "QUIT"])
+
+
+def pipeline(args):
+    """Pipeline commands after HELO (which grants no PIPELINING)."""
+    return raw_session(args, False, ["HELO " + args.helo, "MAIL FROM:<%s>" % args.sender,
+                                     "RCPT TO:<%s>" % (args.rcpt or ["postmaster"])[0], "QUIT"])
+
+
+def simple_commands(args, commands):
+    smtp = ProbeSMTP(timeout=args.timeout)
+    try:
+        code, text = smtp.connect(args.server, args.port)
+        replies = [[code, text.decode("utf-8", "replace")]]
+        for verb, argument in commands:
+            code, text = smtp.docmd(verb, argument)
+            replies.append([code, " ".join(text.decode("utf-8", "replace").split())])
+        smtp.close()
+        return {"server": args.server, "replies": replies}
+    except (OSError, smtplib.SMTPException) as exc:
+        return {"server": args.server, "error": "%s: %s" % (type(exc).__name__, exc)}
+
+
+def vrfy(args):
+    return simple_commands(args, [("EHLO", args.helo), ("VRFY", args.vrfy)])
+
+
+def mail_before_helo(args):
+    return simple_commands(args, [("MAIL", "FROM:<%s>" % args.sender)])
+
+
+def tls_handshake(args):
+    """EHLO, STARTTLS offering one TLS version; report whether the handshake succeeded."""
+    smtp = ProbeSMTP(timeout=args.timeout)
+    result = {"server": args.server, "offered": args.tls_version}
+    try:
+        smtp.connect(args.server, args.port)
+        smtp.ehlo(args.helo)
+        result["starttls_offered"] = smtp.has_extn("starttls")
+        code, dummy = smtp.docmd("STARTTLS")
+        result["starttls_reply"] = code
+        sock = tls_context(args.tls_version).wrap_socket(smtp.sock, server_hostname=args.server)
+        result.update(handshake=True, version=sock.version(), cipher=sock.cipher()[0])
+        sock.close()
+    except ssl.SSLError as exc:
+        result.update(handshake=False, error="%s: %s" % (exc.reason, exc))
+    except (OSError, smtplib.SMTPException) as exc:
+        result.update(handshake=False, error="%s: %s" % (type(exc).__name__, exc))
+    return result
+
+
+def tls_wrapped(args):
+    """Implicit TLS (port 465): the handshake comes first, then the greeting."""
+    result = {"server": args.server}
+    try:
+        raw = socket.create_connection((args.server, args.port), timeout=args.timeout)
+        sock = tls_context(args.tls_version).wrap_socket(raw, server_hostname=args.server)
+        result.update(handshake=True, version=sock.version())
+        lines = read_replies(sock, 10.0, first_only=True)
+        result["banner"] = lines[0] if lines else ""
+        sock.close()
+    except (OSError, ssl.SSLError) as exc:
+        result.update(handshake=False, error="%s: %s" % (type(exc).__name__, exc))
+    return result
+
+
+def connections(args):
+    """Open connections one after another; report each greeting's code (or how it failed)."""
+    codes = []
+    for attempt in range(args.count):
+        try:
+            sock = socket.create_connection((args.server, args.port), timeout=args.timeout)
+            lines = read_replies(sock, 10.0, first_only=True)
+            codes.append(lines[0] if lines else "no greeting")
+            try:
+                sock.sendall(b"QUIT\r\n")
+            except OSError:
+                pass
+            sock.close()
+        except OSError as exc:
+            codes.append("%s: %s" % (type(exc).__name__, exc))
+        time.sleep(0.05)
+    return {"server": args.server, "greetings": codes}
+
+
+MODES = {"mail": converse, "pregreet": pregreet, "pipeline": pipeline, "vrfy": vrfy,
+         "mail-before-helo": mail_before_helo, "tls": tls_handshake, "tls-wrapped": tls_wrapped,
+         "connections": connections}
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    print(json.dumps(converse(args)))
+    print(json.dumps(MODES[args.mode](args)))
     return 0
 
 

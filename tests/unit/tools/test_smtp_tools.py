@@ -88,3 +88,39 @@ def test_partial_recipient_refusal_is_not_accepted(sink, monkeypatch):
     assert result["stage"] == "rcpt" and result["code"] == 554
     assert result["text"].endswith("Relay access denied")
     assert not spooled(sink)
+
+
+def test_connections_mode_reports_each_greeting(sink):
+    args = smtp_probe.parse_args(["--server", "127.0.0.1", "--port", str(sink.server_address[1]),
+                                  "--mode", "connections", "--count", "3"])
+    greetings = smtp_probe.connections(args)["greetings"]
+    assert greetings == ["220 sink.test ESMTP sink"] * 3
+
+
+def test_pipeline_mode_reports_every_reply(sink):
+    args = smtp_probe.parse_args(["--server", "127.0.0.1", "--port", str(sink.server_address[1]), "--mode", "pipeline",
+                                  "--helo", "c.test", "--sender", "a@b.test", "--rcpt", "x@y.test"])
+    replies = smtp_probe.pipeline(args)["replies"]
+    assert replies == ["220 sink.test ESMTP sink", "250 sink.test", "250 2.1.0 Ok", "250 2.1.5 Ok", "221 2.0.0 Bye"]
+
+
+def test_vrfy_mode_reports_the_reply(sink):
+    args = smtp_probe.parse_args(["--server", "127.0.0.1", "--port", str(sink.server_address[1]), "--mode", "vrfy"])
+    replies = smtp_probe.vrfy(args)["replies"]
+    assert replies[-1] == [502, "5.5.2 Error: command not recognized"]
+
+
+@pytest.mark.parametrize("data, complete", [
+    (b"220 ready\r\n", True),
+    (b"250-first\r\n250-second\r\n", False),
+    (b"250-first\r\n250 last\r\n", True),
+    (b"220 partial", False),
+])
+def test_complete_reply(data, complete):
+    assert smtp_probe._complete_reply(data) is complete  # pylint: disable=protected-access
+
+
+def test_tls_context_offers_only_the_asked_version():
+    context = smtp_probe.tls_context("1.1")
+    assert context.minimum_version == context.maximum_version == smtp_probe.ssl.TLSVersion.TLSv1_1
+    assert smtp_probe.tls_context().verify_mode == smtp_probe.ssl.CERT_NONE

@@ -9,32 +9,34 @@ __metaclass__ = type
 from ansible_collections.hardened.relay.plugins.modules import postfix_info
 
 
-def respond(config_dir):
-    def answer(argv):
-        args = argv[1:]
-        if args == ["mail_version", "compatibility_level", "default_database_type", "config_directory",
-                    "queue_directory"]:
-            return 0, ("mail_version = 3.10.5\ncompatibility_level = 3.6\ndefault_database_type = lmdb\n"
-                       "config_directory = %s\nqueue_directory = /var/spool/postfix\n" % config_dir), ""
-        if args == ["-m"]:
-            return 0, "cidr\nhash\nlmdb\npcre\n", ""
-        if args == ["-a"]:
-            return 0, "cyrus\ndovecot\n", ""
-        if args == ["-A"]:
-            return 0, "cyrus\n", ""
-        if args == ["-F"]:
-            return 0, ("smtp/inet/chroot = y\nsmtp/inet/command = smtpd\npickup/unix/chroot = y\n"
-                       "local/unix/chroot = n\nproxymap/unix/chroot = -\n"), ""
-        raise AssertionError(argv)
-    return answer
+def respond(argv):
+    args = argv[1:]
+    config_dir = "/etc/postfix"
+    if args[:1] == ["-c"]:
+        config_dir, args = args[1], args[2:]
+    if args == ["mail_version", "compatibility_level", "default_database_type", "config_directory",
+                "queue_directory"]:
+        return 0, ("mail_version = 3.10.5\ncompatibility_level = 3.6\ndefault_database_type = lmdb\n"
+                   "config_directory = %s\nqueue_directory = /var/spool/postfix\n" % config_dir), ""
+    if args == ["-m"]:
+        return 0, "cidr\nhash\nlmdb\npcre\n", ""
+    if args == ["-a"]:
+        return 0, "cyrus\ndovecot\n", ""
+    if args == ["-A"]:
+        return 0, "cyrus\n", ""
+    if args == ["-F"]:
+        return 0, ("smtp/inet/chroot = y\nsmtp/inet/command = smtpd\npickup/unix/chroot = y\n"
+                   "local/unix/chroot = n\nproxymap/unix/chroot = -\n"), ""
+    raise AssertionError(argv)
 
 
 def test_facts(runner, tmp_path, monkeypatch):
     monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    (tmp_path / "main.cf").write_text("compatibility_level = 3.6\n")
     (tmp_path / "main.cf.proto").write_text("# comment\ncompatibility_level = 3.10\n")
-    runner.respond = respond(str(tmp_path))
-    result = runner.run(postfix_info, {}).result
-    assert result["changed"] is False and result["installed"] is True
+    runner.respond = respond
+    result = runner.run(postfix_info, dict(config_dir=str(tmp_path))).result
+    assert result["changed"] is False and result["installed"] is True and result["configured"] is True
     assert result["mail_version"] == "3.10.5" and result["version_tuple"] == [3, 10, 5]
     assert result["compatibility_level"] == "3.6"
     assert result["max_compatibility_level"] == "3.10"
@@ -42,6 +44,19 @@ def test_facts(runner, tmp_path, monkeypatch):
     assert result["map_types"] == ["cidr", "hash", "lmdb", "pcre"]
     assert result["sasl_server_types"] == ["cyrus", "dovecot"] and result["sasl_client_types"] == ["cyrus"]
     assert result["chrooted_services"] == ["pickup/unix", "smtp/inet"]
+    assert result["config_directory"] == str(tmp_path)
+
+
+def test_without_main_cf_postconf_reads_a_scratch_directory(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    (tmp_path / "master.cf").write_text("smtp inet n - y - - smtpd\n")
+    runner.respond = respond
+    result = runner.run(postfix_info, dict(config_dir=str(tmp_path))).result
+    assert result["configured"] is False
+    assert result["config_directory"] == str(tmp_path)
+    scratch = runner.commands[0][2]
+    assert scratch != str(tmp_path) and scratch.startswith(runner.remote_tmp)
+    assert not (tmp_path / "main.cf").exists()
 
 
 def test_shipped_level_falls_back_by_version(tmp_path, monkeypatch):

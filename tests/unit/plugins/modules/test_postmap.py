@@ -28,6 +28,8 @@ class FakePostfix:
 
     def __call__(self, argv):
         tool, args = os.path.basename(argv[0]), argv[1:]
+        if args[:1] == ["-c"]:
+            args = args[2:]
         if tool == "postconf":
             if args == ["-h", "default_database_type"]:
                 return 0, self.default_type + "\n", ""
@@ -49,7 +51,9 @@ class FakePostfix:
 
 
 def builds(runner):
-    return [c for c in runner.commands if os.path.basename(c[0]) in ("postmap", "postalias") and c[1] != "-q"]
+    """Build commands, without the -c option the module adds on a machine without main.cf."""
+    commands = [c[:1] + c[3:] if c[1:2] == ["-c"] else c for c in runner.commands]
+    return [c for c in commands if os.path.basename(c[0]) in ("postmap", "postalias") and c[1] != "-q"]
 
 
 def test_entries_write_source_and_build_beside_then_move(runner, tmp_path):
@@ -78,6 +82,16 @@ def test_current_table_is_not_rebuilt(runner, tmp_path):
     result = runner.run(postmap, args).result
     assert result["changed"] is False and result["rebuilt"] is False
     assert builds(runner) == []
+
+
+def test_changed_entries_rebuild_once(runner, tmp_path):
+    runner.respond = FakePostfix()
+    path = tmp_path / "access"
+    runner.run(postmap, dict(path=str(path), entries={"a": "OK"}))
+    changed = runner.run(postmap, dict(path=str(path), entries={"a": "OK", "b": "REJECT"})).result
+    again = runner.run(postmap, dict(path=str(path), entries={"a": "OK", "b": "REJECT"})).result
+    assert changed["rebuilt"] and changed["source_changed"]
+    assert again["changed"] is False and again["rebuilt"] is False
 
 
 def test_source_newer_than_table_is_rebuilt(runner, tmp_path):
@@ -143,7 +157,7 @@ def test_cidr_is_not_built_but_parsed(runner, tmp_path):
         {"key": "192.0.2.66/32", "value": "REJECT"}, {"key": "192.0.2.0/24", "value": "OK"}])).result
     assert result["rebuilt"] is False and result["table"] == str(path)
     assert builds(runner) == []
-    assert [c[1] for c in runner.commands if os.path.basename(c[0]) == "postmap"] == ["-q"]
+    assert [c[-3] for c in runner.commands if os.path.basename(c[0]) == "postmap"] == ["-q"]
     assert path.read_text() == "192.0.2.66/32 REJECT\n192.0.2.0/24 OK\n"
 
 
