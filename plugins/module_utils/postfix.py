@@ -111,21 +111,26 @@ def parse_assignments(text):
     return result
 
 
-def parse_main_cf(text):
-    """Explicit assignments in main.cf text, {name: value}, read as Postfix reads the file:
-    comments and blank lines skipped, indented lines continue the one before. Read-only:
-    changes always go through postconf."""
-    logical = []
+def logical_lines(text):
+    """Lines as Postfix reads main.cf and table sources: comments and blank lines skipped,
+    a line that starts with whitespace continues the one before."""
+    lines = []
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if line[0].isspace() and logical:
-            logical[-1] += " " + stripped
+        if line[0].isspace() and lines:
+            lines[-1] += " " + stripped
         else:
-            logical.append(stripped)
+            lines.append(stripped)
+    return lines
+
+
+def parse_main_cf(text):
+    """Explicit assignments in main.cf text, {name: value}. Read-only: changes always go
+    through postconf."""
     result = {}
-    for line in logical:
+    for line in logical_lines(text):
         name, sep, value = line.partition("=")
         if sep:
             result[name.strip()] = collapse(value)

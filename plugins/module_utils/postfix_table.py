@@ -6,24 +6,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hardened.relay.plugins.module_utils.postfix import logical_lines
+
 # Tables whose keys are patterns delimited by their first character, so they may hold blanks.
 PATTERN_TYPES = ("pcre", "regexp")
 MASK = "********"
-
-
-def logical_lines(text):
-    """Lines as Postfix reads a table source: comments and blank lines skipped, a line that
-    starts with whitespace continues the one before."""
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if line[0].isspace() and lines:
-            lines[-1] += " " + stripped
-        else:
-            lines.append(stripped)
-    return lines
 
 
 def _split_pattern(line):
