@@ -358,8 +358,10 @@ def main():
             builder.check_parses()
         if source_changed or rebuild:
             builder.install(source_changed, rebuild)
-        # Owner, group and mode asked for, on source and table alike (also when nothing was rebuilt).
-        for target in (path, table) if indexed else (path,):
+    # Owner, group and mode asked for, on source and table alike, also when nothing was rebuilt
+    # (in check mode this only reports; files that would be created get them when built).
+    for target in (path, table) if indexed else (path,):
+        if os.path.exists(target):
             result["changed"] = module.set_fs_attributes_if_different(
                 module.load_file_common_arguments(params, path=target), result["changed"])
     module.exit_json(**result)

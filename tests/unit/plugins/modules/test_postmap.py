@@ -180,6 +180,16 @@ def test_secret_entries_are_0600_and_never_shown(runner, tmp_path):
     assert result["diff"]["after"] == "[smtp.example.net]:587 ********\n"
 
 
+def test_check_mode_reports_a_mode_change_without_making_it(runner, tmp_path):
+    runner.respond = FakePostfix()
+    path = tmp_path / "access"
+    runner.run(postmap, dict(path=str(path), entries={"a": "OK"}, mode="0644"))
+    result = runner.run(postmap, dict(path=str(path), entries={"a": "OK"}, mode="0640"), check_mode=True).result
+    assert result["changed"] is True and result["rebuilt"] is False
+    assert oct(os.stat(path).st_mode & 0o777) == "0o644"
+    assert oct(os.stat(str(path) + ".db").st_mode & 0o777) == "0o644"
+
+
 def test_postalias_flavour(runner, tmp_path):
     runner.respond = FakePostfix()
     path = tmp_path / "aliases"
