@@ -150,7 +150,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 parameters:
-  description: Effective values, as C(postconf) prints them, of the parameters in the task after it ran.
+  description: Effective values, as C(postconf) prints them, of the parameters in the task after it ran (after a removal, the defaults that apply again).
   returned: always
   type: dict
   sample: {"mynetworks": "127.0.0.0/8, [::1]/128", "smtpd_helo_required": "yes"}
@@ -427,10 +427,10 @@ def main():
                          postfix_warnings=problems)
 
     changed = bool(changed_parameters or changed_services)
-    present = module.params["state"] == "present"
     result = dict(
         changed=changed,
-        parameters=postfix.values(list(parameters), copy.dir)[0] if present else {},
+        # After a removal these are the defaults that apply again.
+        parameters=postfix.values(list(parameters), copy.dir)[0],
         services=services_after,
         changed_parameters=changed_parameters,
         changed_services=changed_services,

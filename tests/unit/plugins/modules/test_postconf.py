@@ -142,6 +142,7 @@ def test_absent_removes_only_parameters_that_are_set(runner, live):
                                        parameters=["smtpd_helo_required", "never_set"])).result
     assert result["changed_parameters"] == ["smtpd_helo_required"]
     assert [c for c in runner.commands if "-X" in c][0][-2:] == ["-X", "smtpd_helo_required"]
+    assert "smtpd_helo_required" in result["parameters"]  # the value that applies after removal
     assert "smtpd_helo_required" not in (live / "main.cf").read_text()
 
 
