@@ -72,11 +72,12 @@ def main():
             raw_source = "/srv/bench/raw_%s" % label
             in_container("awk 'BEGIN { for (i = 0; i < %d; i++) printf \"user%%d@example.org OK\\n\", i }' > %s"
                          " && cp %s %s" % (count, source, source, raw_source))
-            raw = timed(runs, "-", "postmap", "hash:" + raw_source)
+            # Both sides start each timed run from a freshly edited source (the edit itself is
+            # not timed), so the module must rebuild and neither side finds the file cached cold.
+            bump = "sed -i '1s/ OK.*/ OK $(date +%%N)/' %s"
+            raw = timed(runs, bump % raw_source, "postmap", "hash:" + raw_source)
             payload = module_payload(source)
-            # Each changed run edits the source first, so the module must rebuild.
-            bump = "sed -i '1s/ OK.*/ OK $(date +%%N)/' %s" % source
-            changed = timed(runs, bump, "python3", payload)
+            changed = timed(runs, bump % source, "python3", payload)
             unchanged = timed(UNCHANGED_RUNS, "-", "python3", payload)
             rows.append((label, raw, changed, unchanged))
     finally:
@@ -88,8 +89,8 @@ def main():
         lines.append("| %s | %.3f s | %.3f s | %.0f %% | %.3f s | %.1f %% |" % (
             label, raw, changed, 100 * changed / raw, unchanged, 100 * unchanged / raw))
     label, raw, changed, unchanged = rows[-1]
-    verdicts = ["goal for 1M unchanged (< 5 % of raw): %s" % ("met" if unchanged < 0.05 * raw else "MISSED"),
-                "goal for 1M changed (<= 110 % of raw): %s" % ("met" if changed <= 1.10 * raw else "MISSED")]
+    verdicts = ["goal for 1M unchanged (< 5 %% of raw): %s" % ("met" if unchanged < 0.05 * raw else "MISSED"),
+                "goal for 1M changed (<= 110 %% of raw): %s" % ("met" if changed <= 1.10 * raw else "MISSED")]
     report = "\n".join(["# postmap module vs raw postmap (hash, Debian 12, median wall time in the target)", ""]
                        + lines + [""] + ["- " + v for v in verdicts]) + "\n"
     os.makedirs(os.path.join(TOP, "bench", "results"), exist_ok=True)

@@ -1,7 +1,9 @@
-"""Keep each role's README variable table in step with its meta/argument_specs.yml.
+"""Keep each role's README variable table in step with its meta/argument_specs.yml, and the
+argument specs in step with defaults/main.yml.
 
   python hack/role_readme.py          rewrite the tables
-  python hack/role_readme.py --check  fail (exit 1) when a README is out of date
+  python hack/role_readme.py --check  fail (exit 1) when a README is out of date, or a default
+                                      is missing from the specs or differs from them
 
 The table sits between the BEGIN/END markers below; the rest of the README is prose.
 """
@@ -43,6 +45,20 @@ def render(specs):
     return "\n".join(out)
 
 
+def spec_mismatches(role_dir, specs):
+    """Variables whose default in defaults/main.yml is not the one meta/argument_specs.yml documents."""
+    path = os.path.join(role_dir, "defaults", "main.yml")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as handle:
+        defaults = yaml.safe_load(handle) or {}
+    options = specs["argument_specs"]["main"].get("options", {})
+    problems = ["%s is in defaults/main.yml but not in meta/argument_specs.yml" % n for n in defaults if n not in options]
+    problems += ["%s: defaults/main.yml says %r, meta/argument_specs.yml says %r" % (n, defaults[n], options[n].get("default"))
+                 for n in defaults if n in options and options[n].get("default") != defaults[n]]
+    return ["%s: %s" % (os.path.basename(role_dir), p) for p in problems]
+
+
 def updated(readme_text, table):
     if BEGIN not in readme_text or END not in readme_text:
         raise ValueError("markers missing")
@@ -56,12 +72,14 @@ def main():
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    stale = []
+    stale, mismatches = [], []
     for spec_path in sorted(glob.glob(os.path.join(top, "roles", "*", "meta", "argument_specs.yml"))):
         role_dir = os.path.dirname(os.path.dirname(spec_path))
         readme = os.path.join(role_dir, "README.md")
         with open(spec_path, encoding="utf-8") as handle:
-            table = render(yaml.safe_load(handle))
+            specs = yaml.safe_load(handle)
+        mismatches += spec_mismatches(role_dir, specs)
+        table = render(specs)
         current = open(readme, encoding="utf-8").read() if os.path.exists(readme) else ""
         try:
             wanted = updated(current, table)
@@ -72,6 +90,8 @@ def main():
             if not args.check:
                 with open(readme, "w", encoding="utf-8") as handle:
                     handle.write(wanted)
+    if mismatches:
+        sys.exit("argument specs and defaults disagree:\n  " + "\n  ".join(mismatches))
     if args.check and stale:
         sys.exit("out of date with meta/argument_specs.yml: %s\nrun: python hack/role_readme.py" % ", ".join(stale))
     return 0

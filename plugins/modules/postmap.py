@@ -154,16 +154,22 @@ TEMP_PREFIX = ".hardened-relay-build."
 
 
 def resolve_type(module, postfix):
+    """The table type asked for, with auto resolved to the installed default."""
     wanted = module.params["type"]
     if wanted == "auto":
         out, dummy = postfix.postconf(["-h", "default_database_type"])
         wanted = out.strip()
+    return wanted
+
+
+def require_support(module, postfix, map_type):
+    """Refuse a type this Postfix cannot read. Asked only before Postfix has to read or build a
+    table: a current table of the type proves the support, and checking it costs a postconf run."""
     supported = postfix.map_types()
-    if wanted not in supported:
+    if map_type not in supported:
         module.fail_json(msg="type: this Postfix does not support %r tables (postconf -m lists: %s). "
                              "Install the postfix-%s package or choose another type."
-                             % (wanted, ", ".join(supported), wanted))
-    return wanted
+                             % (map_type, ", ".join(supported), map_type))
 
 
 def table_is_current(path, table, map_type):
@@ -337,6 +343,9 @@ def main():
     indexed = map_type not in SOURCE_ONLY_TYPES
     table = path + TABLE_SUFFIX[map_type] if indexed else path
     rebuild = indexed and (source_changed or params["force"] or not table_is_current(path, table, map_type))
+
+    if source_changed or rebuild:
+        require_support(module, postfix, map_type)
 
     result = dict(changed=source_changed or rebuild, table=table, map_type=map_type,
                   lookup="%s:%s" % (map_type, path), source_changed=source_changed, rebuilt=rebuild)

@@ -27,6 +27,8 @@ def parse_args(argv):
     parser.add_argument("--mode", default="mail", choices=sorted(MODES),
                         help="mail: a whole transaction (default); see MODES for the protocol tests")
     parser.add_argument("--starttls", action="store_true", help="mail mode: STARTTLS after EHLO")
+    parser.add_argument("--auth-user", default="", help="mail mode: AUTH as this user (after STARTTLS if asked)")
+    parser.add_argument("--auth-password", default="", help="mail mode: the password for --auth-user")
     parser.add_argument("--tls-version", default="", choices=["", "1.1", "1.2", "1.3"],
                         help="tls mode: the only TLS version the client offers")
     parser.add_argument("--vrfy", default="root", help="vrfy mode: the name to ask about")
@@ -93,12 +95,21 @@ def converse(args):
         if ok:
             ok = record("ehlo", *smtp.ehlo(args.helo))
             result["extensions"] = sorted(smtp.esmtp_features)
+            result["auth_before_tls"] = smtp.esmtp_features.get("auth", "")
         if ok and args.starttls:
             ok = record("starttls", *smtp.starttls(context=tls_context()))
             result["tls_version"] = smtp.sock.version() if ok else None
             if ok:
                 ok = record("ehlo", *smtp.ehlo(args.helo))
                 result["extensions_after_tls"] = sorted(smtp.esmtp_features)
+                result["auth_after_tls"] = smtp.esmtp_features.get("auth", "")
+        if ok and args.auth_user:
+            try:
+                ok = record("auth", *smtp.login(args.auth_user, args.auth_password))
+            except smtplib.SMTPAuthenticationError as exc:
+                ok = record("auth", exc.smtp_code, exc.smtp_error)
+            except smtplib.SMTPNotSupportedError:
+                ok = record("auth", 0, "AUTH not offered")
         if ok:
             ok = record("mail", *smtp.docmd("MAIL", "FROM:<%s>" % args.sender))
         accepted = []

@@ -124,3 +124,12 @@ def test_tls_context_offers_only_the_asked_version():
     context = smtp_probe.tls_context("1.1")
     assert context.minimum_version == context.maximum_version == smtp_probe.ssl.TLSVersion.TLSv1_1
     assert smtp_probe.tls_context().verify_mode == smtp_probe.ssl.CERT_NONE
+
+
+def test_auth_against_a_server_without_auth_is_reported(sink):
+    result = probe(sink, "--sender", "a@example.test", "--rcpt", "b@example.net", "--auth-user", "u",
+                   "--auth-password", "p")
+    assert result["accepted"] is False
+    assert result["stage"] == "auth" and result["text"] == "AUTH not offered"
+    assert result["auth_before_tls"] == ""
+    assert not spooled(sink)
