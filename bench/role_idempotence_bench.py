@@ -41,7 +41,7 @@ def start_relay():
 def run_site(extra_vars_file):
     inventory = os.path.join(RESULTS, "bench-inventory.yml")
     with open(inventory, "w", encoding="utf-8") as handle:
-        handle.write("relays:\n  hosts:\n    %s:\n      ansible_connection: community.docker.docker\n"
+        handle.write("---\nrelays:\n  hosts:\n    %s:\n      ansible_connection: community.docker.docker\n"
                      "      ansible_python_interpreter: /usr/bin/python3\n" % CONTAINER)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(TOP, ".build", "collections"),
                PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
