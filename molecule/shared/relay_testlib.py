@@ -65,3 +65,8 @@ def text_absent(host, path, text, settle=5):
 
 def postconf(host, name):
     return host.check_output("postconf -h %s" % shlex.quote(name))
+
+
+def local_address(relay, user="alice"):
+    """user@ the relay's myhostname: an address the relay delivers locally."""
+    return "%s@%s" % (user, postconf(container(relay), "myhostname"))

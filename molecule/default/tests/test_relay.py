@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
 from relay_testlib import (  # noqa: E402  pylint: disable=wrong-import-position,import-error
-    container, inventory_hosts, new_token, postconf, smtp_probe, text_absent, wait_for_text,
+    container, inventory_hosts, local_address, new_token, postconf, smtp_probe, text_absent, wait_for_text,
 )
 
 RELAYS = inventory_hosts("relays")
@@ -24,10 +24,6 @@ STRANGER = dict(sender="stranger@untrusted.client.test", helo="untrusted.client.
 @pytest.fixture(name="relay", params=RELAYS)
 def relay_fixture(request):
     return request.param
-
-
-def local_address(relay, user="alice"):
-    return "%s@%s" % (user, postconf(container(relay), "myhostname"))
 
 
 def test_both_platforms_are_tested():

@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
-from relay_testlib import container, inventory_hosts, postconf, smtp_probe  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from relay_testlib import container, inventory_hosts, local_address, smtp_probe  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 RELAYS = inventory_hosts("relays")
 UNTRUSTED = container("hr-default-client-untrusted")
@@ -38,8 +38,8 @@ def staging_fixture():
 @pytest.mark.parametrize("relay", RELAYS)
 def test_staging_accepts_and_logs_what_enforcing_refuses(staging, relay):  # pylint: disable=unused-argument
     helo = "staging" + uuid.uuid4().hex[:10]  # not fully qualified: enforcing mode refuses it
-    address = "alice@" + postconf(container(relay), "myhostname")
-    result = smtp_probe(UNTRUSTED, relay, sender="stranger@untrusted.client.test", helo=helo, rcpts=[address])
+    result = smtp_probe(UNTRUSTED, relay, sender="stranger@untrusted.client.test", helo=helo,
+                        rcpts=[local_address(relay)])
     assert result["accepted"] is True, result
     deadline = time.monotonic() + 20
     while True:

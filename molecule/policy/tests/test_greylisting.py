@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
 from relay_testlib import (  # noqa: E402  pylint: disable=wrong-import-position,import-error
-    container, inventory_hosts, new_token, postconf, smtp_probe, wait_for_text,
+    container, inventory_hosts, local_address, new_token, postconf, smtp_probe, wait_for_text,
 )
 
 RELAYS = inventory_hosts("relays")
@@ -22,7 +22,7 @@ SINK = container("hr-policy-sink")
 @pytest.mark.parametrize("relay", RELAYS)
 def test_first_attempt_is_greylisted_and_the_retry_after_the_delay_accepted(relay):
     host = container(relay)
-    bob = "bob@" + postconf(host, "myhostname")
+    bob = local_address(relay, "bob")
     sender = "%s@untrusted.client.test" % new_token()  # a triplet postgrey has never seen
     first = smtp_probe(CLEAN, relay, sender=sender, helo="clean.client.test", rcpts=[bob])
     assert first["stage"] == "rcpt" and first["code"] == 450, first

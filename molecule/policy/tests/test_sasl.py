@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
 from relay_testlib import (  # noqa: E402  pylint: disable=wrong-import-position,import-error
-    container, inventory_hosts, new_token, postconf, smtp_probe, wait_for_text,
+    container, inventory_hosts, local_address, new_token, smtp_probe, wait_for_text,
 )
 
 RELAYS = inventory_hosts("relays")
@@ -25,7 +25,7 @@ def relay_fixture(request):
 
 
 def carol(relay):
-    return "carol@" + postconf(container(relay), "myhostname")
+    return local_address(relay, "carol")
 
 
 def submit(relay, password=PASSWORD, sender=None, auth=True, token=""):
@@ -66,7 +66,7 @@ def test_no_auth_means_no_relay(relay):
 
 
 def test_authenticated_user_cannot_send_as_someone_else(relay):
-    result = submit(relay, sender="alice@" + postconf(container(relay), "myhostname"))
+    result = submit(relay, sender=local_address(relay))
     assert result["stage"] == "rcpt" and result["code"] == 553, result
     assert "not owned by user" in result["text"], result
 
