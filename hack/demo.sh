@@ -6,7 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/hack/lib.sh"
 
 relay=hr-demo-relay
-clients=(hr-demo-client-trusted hr-demo-client-untrusted hr-demo-client-listed)
+clients=(hr-demo-client-trusted hr-demo-client-untrusted hr-demo-client-listed hr-demo-client-zombie)
 sink=hr-demo-sink
 dns=hr-demo-dns
 networks="hr-demo-trusted:172.31.211.0/24 hr-demo-untrusted:172.31.212.0/24 hr-demo-upstream:172.31.213.0/24"
@@ -23,10 +23,10 @@ up() {
     echo "==> Removing any earlier demo"
     clean
     echo "==> Networks: trusted 172.31.211.0/24 (in mynetworks), untrusted 172.31.212.0/24, upstream 172.31.213.0/24"
-    echo "    Services switched on: SMTP AUTH on 587/465 (saslauthd), greylisting, SPF, a DNS block list"
+    echo "    Services switched on: SMTP AUTH on 587/465 (saslauthd), greylisting, SPF, DNS block lists, postscreen"
     for n in $networks; do docker network create --subnet "${n#*:}" "${n%%:*}" >/dev/null; done
 
-    echo "==> DNS server (dnsmasq): a block list, SPF records, and Debian's archive passed through"
+    echo "==> DNS server (dnsmasq): two block lists, SPF records, and Debian's archive passed through"
     docker run -d --name "$dns" --hostname dns.demo.test --network hr-demo-upstream --ip 172.31.213.53 \
         "$image" sleep infinity >/dev/null
     docker exec "$dns" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsmasq >/dev/null'
@@ -38,6 +38,8 @@ bind-interfaces
 no-hosts
 address=/40.212.31.172.dnsbl.demo.test/127.0.0.2
 txt-record=40.212.31.172.dnsbl.demo.test,"listed for the demo"
+address=/60.212.31.172.dnsbl.demo.test/127.0.0.2
+address=/60.212.31.172.zombies.demo.test/127.0.0.2
 txt-record=spf-fail.demo.test,"v=spf1 -all"
 DNS
     docker exec "$dns" dnsmasq --conf-file=/etc/dnsmasq.d/demo.conf
@@ -58,6 +60,8 @@ DNS
         --ip 172.31.212.20 -v "$top/tests/smtp:/opt/hardened-relay-test:ro" "$image" sleep infinity >/dev/null
     docker run -d --name hr-demo-client-listed --hostname listed.client.test --network hr-demo-untrusted \
         --ip 172.31.212.40 -v "$top/tests/smtp:/opt/hardened-relay-test:ro" "$image" sleep infinity >/dev/null
+    docker run -d --name hr-demo-client-zombie --hostname zombie.client.test --network hr-demo-untrusted \
+        --ip 172.31.212.60 -v "$top/tests/smtp:/opt/hardened-relay-test:ro" "$image" sleep infinity >/dev/null
     docker run -d --name "$sink" --hostname sink.upstream.test --network hr-demo-upstream --ip 172.31.213.25 \
         -v "$top/tests/smtp:/opt/hardened-relay-test:ro" "$image" \
         python3 /opt/hardened-relay-test/smtp_sink.py --hostname sink.upstream.test >/dev/null
@@ -86,6 +90,10 @@ relays:
     postfix_dnsbl_enabled: true
     postfix_dnsbl_zones: ["dnsbl.demo.test=127.0.0.[2..11]"]
     postfix_rhsbl_sender_zones: []
+    # postscreen scores both lists: "listed" (weight 1) passes to smtpd, "zombie" (1 + 2) does not.
+    postfix_postscreen_enabled: true
+    postfix_postscreen_dnsbl_sites: ["dnsbl.demo.test=127.0.0.[2..11]*1", "zombies.demo.test=127.0.0.2*2"]
+    postfix_main_cf_extra: {postscreen_greet_wait: 2s}
     relay_postgrey_enabled: true
     postgrey_whitelist_recipients: [alice@]
     relay_spf_enabled: true

@@ -7,7 +7,9 @@ which is much faster than going through Ansible for every probe.
 """
 import json
 import os
+import re
 import shlex
+import subprocess
 import time
 import uuid
 
@@ -15,6 +17,7 @@ import testinfra
 from testinfra.utils.ansible_runner import AnsibleRunner
 
 PROBE = "/opt/hardened-relay-test/smtp_probe.py"
+CONVERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "converge.yml")
 
 
 def inventory_hosts(group):
@@ -57,6 +60,22 @@ def wait_for_text(host, path, text, timeout=60):
         time.sleep(1)
 
 
+def wait_for_log(host, pattern, identifier="", timeout=20):
+    """Poll the host's journal until a line matches the (PCRE) pattern; return the matching lines.
+    With identifier, only lines of that syslog identifier (e.g. postfix/postscreen)."""
+    deadline = time.monotonic() + timeout
+    only = "-t %s " % shlex.quote(identifier) if identifier else ""
+    command = "journalctl --no-pager -q %s-g %s" % (only, shlex.quote(pattern))
+    while True:
+        lines = host.run(command).stdout
+        if lines.strip():
+            return lines
+        if time.monotonic() > deadline:
+            raise AssertionError("no journal line matching %r%s within %s s"
+                                 % (pattern, " from " + identifier if identifier else "", timeout))
+        time.sleep(1)
+
+
 def text_absent(host, path, text, settle=5):
     """True when text has not appeared under path after settle seconds."""
     time.sleep(settle)
@@ -70,3 +89,24 @@ def postconf(host, name):
 def local_address(relay, user="alice"):
     """user@ the relay's myhostname: an address the relay delivers locally."""
     return "%s@%s" % (user, postconf(container(relay), "myhostname"))
+
+
+def run_site(*args):
+    """Run the site playbook (through the shared converge.yml) against the scenario's inventory,
+    with the collection as installed from its tarball; return the completed process."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.environ["HR_INSTALLED_COLLECTIONS"],
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    return subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], CONVERGE] + list(args),
+                          env=env, capture_output=True, text=True, check=False)
+
+
+def converge(*args):
+    """run_site that must succeed."""
+    done = run_site(*args)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    return done
+
+
+def recap_changed(output):
+    """{host: changed count} from a play recap."""
+    return {host: int(changed) for host, changed in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", output, re.M)}

@@ -115,7 +115,7 @@ def _postfix_network(network):
     return address if network.num_addresses == 1 else "%s/%d" % (address, network.prefixlen)
 
 
-def _parse_network(text, brackets_required):
+def parse_network(text, brackets_required):
     """(network, None) for an address or network in Postfix notation, else (None, why and fix)."""
     match = NETWORK.match(text)
     address = match and (match.group("bracketed") if match.group("bracketed") is not None else match.group("bare"))
@@ -253,7 +253,7 @@ class _Analysis:
     def _check_mynetworks(self):
         allow_var, allowed = self.var("mynetworks_allow_public"), []
         for index, text in self.strings(self.policy.get("mynetworks_allow_public"), allow_var):
-            network, why = _parse_network(text.strip(), False)
+            network, why = parse_network(text.strip(), False)
             if why or network.prefixlen == 0:
                 self.problems.append("%s %s." % (self.label(allow_var, index, text), why or "would allow every address"
                                                  " and turn the public-network check off; list your own networks only"))
@@ -262,7 +262,7 @@ class _Analysis:
         var = self.var("mynetworks")
         for index, text in self.strings(self.policy.get("mynetworks"), var):
             label, exclusion = self.label(var, index, text), text.strip().startswith("!")
-            network, why = _parse_network(text.strip()[1:] if exclusion else text.strip(), True)
+            network, why = parse_network(text.strip()[1:] if exclusion else text.strip(), True)
             if why:
                 self.problems.append("%s %s." % (label, why))
             elif exclusion:

@@ -1,0 +1,144 @@
+# Copyright: (c) 2026, hardened.relay developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks of the inputs of the policy services: DNS block list entries, postscreen access
+entries, and the network and domain lists of the SPF service.
+
+Postfix takes a misspelled block list zone, reply filter or weight without a word at config
+time and only logs about it (or silently never matches) once mail arrives; policyd-spf stops on
+a malformed address. So the roles check these before they change anything. Sources: postconf(5) (reject_rbl_client, postscreen_dnsbl_sites,
+postscreen_access_list) and cidr_table(5)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.hardened.relay.plugins.module_utils.relay_policy import parse_network
+
+_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+_SITE = re.compile(r"^(?P<zone>[^=*\s]+)(=(?P<filter>[^*\s]*))?(\*(?P<weight>[^*\s]*))?$")
+_RANGE = re.compile(r"^(?P<low>\d{1,3})(\.\.(?P<high>\d{1,3}))?$")
+POSTSCREEN_ACCESS_ACTIONS = ("permit", "reject", "dunno")
+
+
+def dnsbl_problems(sites, variable, weighted=False):
+    """Problems with block list entries "zone[=filter]" (with weighted, "zone[=filter][*weight]"
+    as postscreen_dnsbl_sites takes them); each names the variable, the item and the fix."""
+    if not isinstance(sites, list):
+        return ["%s must be a list of block list entries, not %s." % (variable, type(sites).__name__)]
+    form = "zone[=reply filter][*weight]" if weighted else "zone[=reply filter]"
+    problems = []
+    for index, site in enumerate(sites):
+        label = "%s[%d] (%r)" % (variable, index, site)
+        if not isinstance(site, str):
+            problems.append("%s is not a string; write each entry as %s." % (label, form))
+            continue
+        match = _SITE.match(site)
+        if not match or (match.group("weight") is not None and not weighted):
+            why = "has a weight, which only postscreen takes" if match else "is not one entry"
+            problems.append("%s %s; write it as %s, e.g. 'zen.spamhaus.org=127.0.0.[2..11]%s'."
+                            % (label, why, form, "*3" if weighted else ""))
+            continue
+        why = _zone_problem(match.group("zone"))
+        if why is None and match.group("filter") is not None:
+            why = _filter_problem(match.group("filter"))
+        if why is None and match.group("weight") is not None and not re.match(r"^-?\d+$", match.group("weight")):
+            why = ("has weight '%s'; a weight is a whole number (negative for allow lists), e.g. '*3' or '*-2'"
+                   % match.group("weight"))
+        if why:
+            problems.append("%s %s." % (label, why))
+    return problems
+
+
+def _zone_problem(zone):
+    labels = zone.rstrip(".").split(".")
+    if len(labels) < 2 or len(zone) > 253 or not all(_LABEL.match(label) for label in labels):
+        return "has zone '%s', which is not a DNS domain name; give the list's zone, e.g. 'zen.spamhaus.org'" % zone
+    return None
+
+
+def _filter_problem(reply_filter):
+    """None when reply_filter is d.d.d.d with each d a number or a [n;n..m] pattern of 0..255."""
+    octets = reply_filter.split(".") if "[" not in reply_filter else re.findall(r"\[[^\]]*\]|[^.\[\]]+", reply_filter)
+    rebuilt = ".".join(octets)
+    fix = ("a reply filter is four parts d.d.d.d, each a number from 0 to 255 or a pattern like [2..11] or [2;4;6], "
+           "e.g. '127.0.0.[2..11]'")
+    if len(octets) != 4 or rebuilt != reply_filter:
+        return "has reply filter '%s'; %s" % (reply_filter, fix)
+    for octet in octets:
+        ranges = octet[1:-1].split(";") if octet.startswith("[") and octet.endswith("]") else [octet]
+        for part in ranges:
+            match = _RANGE.match(part)
+            low = int(match.group("low")) if match else -1
+            high = int(match.group("high") or low) if match else -1
+            if not (match and 0 <= low <= high <= 255) or (match.group("high") and not octet.startswith("[")):
+                return "has reply filter '%s' with part '%s'; %s" % (reply_filter, octet, fix)
+    return None
+
+
+def postscreen_access_problems(entries, variable):
+    """Problems with postscreen access entries, a list of {key: address or network, value:
+    permit|reject|dunno}, in the order postscreen tries them."""
+    if not isinstance(entries, list):
+        return ["%s must be a list of {key: network, value: permit|reject|dunno}, not %s." % (variable, type(entries).__name__)]
+    problems = []
+    for index, entry in enumerate(entries):
+        label = "%s[%d]" % (variable, index)
+        if not isinstance(entry, dict) or set(entry) != {"key", "value"}:
+            problems.append("%s (%r) must be a mapping with exactly 'key' (an address or network) and 'value' "
+                            "(permit, reject or dunno)." % (label, entry))
+            continue
+        key, value = str(entry["key"]), str(entry["value"])
+        network, why = parse_network(key, brackets_required=False)
+        if network is None:
+            problems.append("%s key '%s' %s." % (label, key, why))
+        if value.lower() not in POSTSCREEN_ACCESS_ACTIONS:
+            problems.append("%s has value '%s'; postscreen's access list only knows %s (a client that passes "
+                            "postscreen still meets smtpd's own restrictions)."
+                            % (label, value, ", ".join(POSTSCREEN_ACCESS_ACTIONS)))
+    return problems
+
+
+def network_problems(entries, variable):
+    """Problems with a list of IPv4/IPv6 addresses or networks written without brackets."""
+    if not isinstance(entries, list):
+        return ["%s must be a list of addresses or networks, not %s." % (variable, type(entries).__name__)]
+    problems = []
+    for index, entry in enumerate(entries):
+        network, why = parse_network(str(entry), brackets_required=False)
+        if network is None:
+            problems.append("%s[%d] '%s' %s." % (variable, index, entry, why))
+        elif str(entry).startswith("["):
+            problems.append("%s[%d] '%s' has brackets, which this list does not take; write '%s'."
+                            % (variable, index, entry, str(entry).replace("[", "").replace("]", "")))
+    return problems
+
+
+def domain_problems(entries, variable):
+    """Problems with a list of DNS domain names."""
+    if not isinstance(entries, list):
+        return ["%s must be a list of domain names, not %s." % (variable, type(entries).__name__)]
+    problems = []
+    for index, entry in enumerate(entries):
+        labels = str(entry).rstrip(".").split(".")
+        if not all(_LABEL.match(label) for label in labels) or len(str(entry)) > 253:
+            problems.append("%s[%d] '%s' is not a domain name; write it like 'example.org'." % (variable, index, entry))
+    return problems
+
+
+# What input_problems() checks, by kind.
+KINDS = {
+    "dnsbl": dnsbl_problems,
+    "postscreen_dnsbl": lambda entries, variable: dnsbl_problems(entries, variable, weighted=True),
+    "postscreen_access": postscreen_access_problems,
+    "networks": network_problems,
+    "domains": domain_problems,
+}
+
+
+def input_problems(entries, kind, variable):
+    """Problems with the entries of one variable, checked as the given kind of input."""
+    if kind not in KINDS:
+        raise ValueError("input_problems: kind must be one of %s, not %r" % (", ".join(sorted(KINDS)), kind))
+    return KINDS[kind](entries, variable)
