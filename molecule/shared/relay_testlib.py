@@ -47,6 +47,23 @@ def smtp_probe(client, server, sender="", rcpts=(), helo="client.test", token=""
     return json.loads(out)
 
 
+def assert_relay_denied(client, relay, sender, helo):
+    """A stranger's mail to an outside domain is refused at RCPT: the relay is not open."""
+    result = smtp_probe(client, relay, sender=sender, helo=helo, rcpts=["someone@outside.example"])
+    assert result["stage"] == "rcpt" and result["code"] == 554, result
+    assert result["text"].endswith("Relay access denied")
+    return result
+
+
+def assert_delivered_locally(client, relay, sender, helo):
+    """Mail to alice@ the relay is accepted and arrives in her mailbox."""
+    token = new_token()
+    result = smtp_probe(client, relay, sender=sender, helo=helo, rcpts=[local_address(relay)], token=token)
+    assert result["accepted"] is True, result
+    assert token in wait_for_text(container(relay), "/var/mail/alice", token)
+    return result
+
+
 def wait_for_text(host, path, text, timeout=60):
     """Poll until a file (or any file under a directory) on the host contains text; return its content."""
     deadline = time.monotonic() + timeout
