@@ -33,9 +33,12 @@ options:
         C(permit), C(reject) or C(dunno).
       - V(networks) - IPv4 or IPv6 addresses or networks without brackets.
       - V(domains) - DNS domain names.
+      - "V(access_maps) - the postfix role's access maps, C({NAME: {type:, entries:}}): the map name,
+        its type, and each entry's key (an address or network for cidr, a delimited pattern for pcre
+        and regexp, one word for indexed types) and value (an action, never empty)."
     type: str
     required: true
-    choices: [dnsbl, postscreen_dnsbl, postscreen_access, networks, domains]
+    choices: [dnsbl, postscreen_dnsbl, postscreen_access, networks, domains, access_maps]
   variable:
     description: The name of the variable that holds the entries, used in the messages.
     type: str

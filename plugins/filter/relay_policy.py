@@ -24,6 +24,12 @@ description:
     guard at all. C(warn_if_reject reject_unauth_destination) is not a guard."
   - Every restriction in every stage and restriction class must be a Postfix smtpd restriction or a
     class, in a stage where it can work, with the argument it needs.
+  - "C(xclient_hosts) (C(smtpd_authorized_xclient_hosts)) get the checks of C(mynetworks): a client
+    allowed XCLIENT may claim any address, one in C(mynetworks) too."
+  - "Each master.cf smtpd service is read as the main policy with its C(-o) overrides on top, so an
+    override of a restriction list, C(mynetworks) or the XCLIENT hosts gets every check above.
+    Overrides that define restriction classes, references the guard cannot follow and C(-o) in a
+    service's command are refused."
 positional: _input
 options:
   _input:
@@ -35,6 +41,16 @@ options:
         name to list), C(access_tables) (dict of C(type:name) to a dict with C(variable) and
         C(entries), a list of C(key)/C(value) dicts) and C(variables) (names the variables used in
         the messages).
+      - C(xclient_hosts) (list of str, checked like C(mynetworks)).
+      - "C(access_maps): tables given the way the postfix role takes them, a dict with C(maps)
+        (C({name: {type:, entries:}}), entries a dict or a list of C(key)/C(value) dicts),
+        C(directory) (where they are built), C(indexed_types) (the types a map of type C(auto) may be
+        named as) and C(variable)."
+      - "C(services): dict of master.cf smtpd service to a dict with C(variable) and C(options), its
+        C(-o) overrides as C({parameter: value}); C(master_services): a list in the form of the
+        M(hardened.relay.postconf) module's O(hardened.relay.postconf#module:services), whose smtpd
+        services are read the same way; C(parameters): further main.cf parameters, to follow an
+        override such as C($mua_relay_restrictions)."
     type: dict
     required: true
 """

@@ -1,12 +1,12 @@
 # Copyright: (c) 2026, hardened.relay developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Checks of the inputs of the policy services: DNS block list entries, postscreen access
-entries, and the network and domain lists of the SPF service.
+entries, the network and domain lists of the SPF service, and the access maps of the postfix role.
 
 Postfix takes a misspelled block list zone, reply filter or weight without a word at config
 time and only logs about it (or silently never matches) once mail arrives; policyd-spf stops on
 a malformed address. So the roles check these before they change anything. Sources: postconf(5) (reject_rbl_client, postscreen_dnsbl_sites,
-postscreen_access_list) and cidr_table(5)."""
+postscreen_access_list), access(5), cidr_table(5) and pcre_table(5)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,12 +14,15 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import PATTERN_TYPES, split_delimited
 from ansible_collections.hardened.relay.plugins.module_utils.relay_policy import parse_network
 
 _LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 _SITE = re.compile(r"^(?P<zone>[^=*\s]+)(=(?P<filter>[^*\s]*))?(\*(?P<weight>[^*\s]*))?$")
 _RANGE = re.compile(r"^(?P<low>\d{1,3})(\.\.(?P<high>\d{1,3}))?$")
 POSTSCREEN_ACCESS_ACTIONS = ("permit", "reject", "dunno")
+ACCESS_MAP_TYPES = ("auto", "hash", "btree", "lmdb", "cdb", "cidr", "pcre", "regexp")
+_MAP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def dnsbl_problems(sites, variable, weighted=False):
@@ -127,6 +130,66 @@ def domain_problems(entries, variable):
     return problems
 
 
+def access_map_problems(maps, variable):
+    """Problems with access maps, {name: {type:, entries:}}: postmap stops half-way through a bad
+    key (or, for cidr, Postfix logs a warning and skips it at lookup time), so the role checks
+    every entry before anything is installed or built."""
+    if not isinstance(maps, dict):
+        return ["%s must be a dict of {NAME: {type: ..., entries: ...}}, not %s." % (variable, type(maps).__name__)]
+    problems = []
+    for name, spec in maps.items():
+        label = "%s.%s" % (variable, name)
+        if not _MAP_NAME.match(str(name)):
+            problems.append("%s: '%s' is not a file name for /etc/postfix/maps; use letters, digits, '.', '_' and '-'."
+                            % (variable, name))
+            continue
+        if not isinstance(spec, dict) or not set(spec) <= {"type", "entries"} or "entries" not in spec:
+            problems.append("%s must be a mapping with 'entries' (and optionally 'type'), not %r." % (label, spec))
+            continue
+        map_type = str(spec.get("type", "auto"))
+        if map_type not in ACCESS_MAP_TYPES:
+            problems.append("%s.type is '%s'; the role builds %s." % (label, map_type, ", ".join(ACCESS_MAP_TYPES)))
+            continue
+        entries = spec["entries"]
+        if isinstance(entries, dict):
+            entries = [{"key": key, "value": value} for key, value in entries.items()]
+        if not isinstance(entries, list):
+            problems.append("%s.entries must be a dict {key: action} or a list of {key:, value:}, not %s."
+                            % (label, type(entries).__name__))
+            continue
+        found = []
+        for index, entry in enumerate(entries):
+            why = _access_entry_problem(entry, map_type)
+            if why:
+                found.append("%s.entries[%d] %s" % (label, index, why))
+        problems += found[:5] + (["%s has %d more such entries." % (label, len(found) - 5)] if len(found) > 5 else [])
+    return problems
+
+
+def _access_entry_problem(entry, map_type):
+    if not isinstance(entry, dict) or set(entry) != {"key", "value"}:
+        return "(%r) must be a mapping with exactly 'key' and 'value'." % (entry,)
+    key, value = str(entry["key"]).strip(), str(entry["value"]).strip()
+    if not value or "\n" in value:
+        return ("'%s' has %s value; give an access(5) action such as REJECT, DUNNO or '550 5.7.1 text'."
+                % (key, "no" if not value else "a multi-line"))
+    if map_type == "cidr":
+        network, why = parse_network(key, brackets_required=False)
+        return None if network else "key '%s' %s." % (key, why)
+    if map_type in PATTERN_TYPES:
+        pattern = key[1:] if key.startswith("!") else key
+        delimiter = pattern[:1]  # any character but a letter, a digit, a blank, a backslash or '#' (a comment)
+        if not delimiter or delimiter.isalnum() or delimiter.isspace() or delimiter in "\\#" \
+                or split_delimited(pattern + " x")[1] != "x":
+            return ("key '%s' is not a %s pattern; write it as /regular expression/flags, e.g. '/^mail\\.example\\.com$/'."
+                    % (key, map_type))
+        return None
+    if not key or any(c.isspace() for c in key):
+        return "key '%s' %s; postmap would read the first word as the key and the rest as its value." % (
+            key, "is empty" if not key else "holds a blank")
+    return None
+
+
 # What input_problems() checks, by kind.
 KINDS = {
     "dnsbl": dnsbl_problems,
@@ -134,6 +197,7 @@ KINDS = {
     "postscreen_access": postscreen_access_problems,
     "networks": network_problems,
     "domains": domain_problems,
+    "access_maps": access_map_problems,
 }
 
 

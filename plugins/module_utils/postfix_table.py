@@ -16,11 +16,13 @@ MASK = "********"
 def _split_pattern(line):
     """Split a pcre/regexp line "[!]/pattern/flags result" after the closing delimiter."""
     negation = "!" if line.startswith("!") else ""
-    key, value = _split_delimited(line[len(negation):])
+    key, value = split_delimited(line[len(negation):])
     return negation + key, value
 
 
-def _split_delimited(line):
+def split_delimited(line):
+    """(the delimited pattern with its flags, the rest) of a pcre/regexp line; a pattern that is
+    not closed comes back whole, with an empty rest."""
     delimiter = line[0]
     end = line.find(delimiter, 1)
     while end > 0 and line[end - 1] == "\\":

@@ -1,8 +1,9 @@
 # Copyright: (c) 2026, hardened.relay developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The open-relay guard: reads a relay policy (mynetworks, the smtpd restriction lists, the
-restriction classes and the access tables the role writes) the way Postfix would, and explains
-everything that could let a stranger relay, or that Postfix would refuse or ignore.
+"""The open-relay guard: reads a relay policy (mynetworks, the XCLIENT hosts, the smtpd restriction
+lists, the restriction classes, the access tables the role writes and the -o overrides of each
+master.cf smtpd service) the way Postfix would, and explains everything that could let a stranger
+relay, or that Postfix would refuse or ignore.
 
 Sources: postconf(5), access(5), SMTPD_ACCESS_README and src/smtpd/smtpd_check.c."""
 
@@ -12,6 +13,7 @@ __metaclass__ = type
 
 import difflib
 import ipaddress
+import os
 import re
 from collections.abc import Mapping
 
@@ -99,12 +101,85 @@ NETWORK = re.compile(r"^(?:\[(?P<bracketed>[^\[\]]*)\]|(?P<bare>[^\[\]/]+))(?:/(
 TOKEN = re.compile(r"\{[^{}]*\}|[^\s,{}]+")  # Postfix list items: commas and blanks split, { ... } stays whole
 
 
+# Parameters a master.cf -o override may set that change who may relay through that service.
+POLICY_PARAMETERS = ("mynetworks", "smtpd_authorized_xclient_hosts") + tuple("smtpd_%s_restrictions" % s for s in STAGES)
+REFERENCE = re.compile(r"^\$(?:\{(?P<braced>\w+)\}|(?P<bare>\w+))$")
+
+
 def relay_policy_problems(policy):
     """Return a list of human-readable problems (empty list = safe)."""
     if not isinstance(policy, Mapping):
         return ["relay_policy_problems needs a dict (mynetworks, stages, restriction_classes, access_tables, ...), "
                 "not %s." % type(policy).__name__]
-    return _Analysis(policy).problems
+    problems = _Analysis(policy).problems
+    services = policy.get("services") or {}
+    if not isinstance(services, Mapping):
+        return problems + ["services must be a dict of master.cf service name to its variable and -o options, not %s."
+                           % type(services).__name__]
+    services = list(services.items())
+    for index, service in enumerate(policy.get("master_services") or []):
+        words = str(service.get("command", "")).split() if isinstance(service, Mapping) else []
+        if words and os.path.basename(words[0]) == "smtpd":
+            services.append((service.get("name"), {"variable": "postfix_master_services[%d]" % index,
+                                                   "options": service.get("options"), "command": service["command"]}))
+    for name, service in services:
+        problems += [p for p in _service_problems(policy, name, service) if p not in problems]
+    return problems
+
+
+def _service_problems(policy, name, service):
+    """The problems of one master.cf smtpd service: the main policy with the service's -o overrides."""
+    service = service if isinstance(service, Mapping) else {}
+    var = service.get("variable") or "master.cf service %s" % name
+    options = service.get("options") or {}
+    if "command" in service:  # a service of postfix_master_services: its overrides are in .options
+        var, command_var = var + ".options", var
+    if not isinstance(options, Mapping):
+        return ["%s must be a dict of -o overrides, {parameter: value}, not %s." % (var, type(options).__name__)]
+    stages = dict(policy.get("stages") or {})
+    variables = dict(policy.get("variables") or {})
+    derived = dict(policy, stages=stages, variables=variables)
+    classes = policy.get("restriction_classes") or {}
+    problems = []
+    for parameter, value in options.items():
+        label = "%s.%s" % (var, parameter)
+        if parameter == "smtpd_restriction_classes" or parameter in classes:
+            problems.append("%s: %s restriction classes per master.cf service, which the open-relay guard does not follow. "
+                            "Define each class once in %s and name it in this service's restriction lists instead."
+                            % (label, "sets" if parameter == "smtpd_restriction_classes" else "redefines",
+                               variables.get("restriction_classes", "postfix_smtpd_restriction_classes")))
+            continue
+        if parameter not in POLICY_PARAMETERS:
+            continue
+        text = _resolve(value, policy.get("parameters") or {})
+        if text is None:
+            problems.append("%s is '%s', a reference the open-relay guard cannot follow to a list. Write the %s out in the "
+                            "override itself." % (label, value, "networks" if "restrictions" not in parameter else "restrictions"))
+            continue
+        if parameter == "mynetworks":
+            derived["mynetworks"], variables["mynetworks"] = TOKEN.findall(text), label
+        elif parameter == "smtpd_authorized_xclient_hosts":
+            derived["xclient_hosts"], variables["xclient_hosts"] = TOKEN.findall(text), label
+        else:
+            stage = parameter[len("smtpd_"):-len("_restrictions")]
+            stages[stage], variables[stage] = _group(TOKEN.findall(text)), label
+    problems += _Analysis(derived).problems
+    if "-o" in str(service.get("command", "")).split()[1:]:
+        problems.append("%s has -o in its command '%s', which the open-relay guard does not read. Move the overrides to "
+                        "the service's options, {parameter: value}." % (command_var, service["command"]))
+    return problems
+
+
+def _resolve(value, parameters):
+    """The override as text, following one $parameter reference to a main.cf parameter the role
+    writes from variables; None for a reference it cannot follow."""
+    text = value if isinstance(value, str) else ", ".join(str(item) for item in value) if isinstance(
+        value, (list, tuple)) else str(value)
+    reference = REFERENCE.match(text.strip())
+    if reference:
+        target = parameters.get(reference.group("braced") or reference.group("bare"))
+        return None if target is None or "$" in str(target) else _resolve(target, {})
+    return None if "$" in text else text
 
 
 def _postfix_network(network):
@@ -191,7 +266,8 @@ class _Analysis:
         self.policy = policy
         self.variables = policy.get("variables") if isinstance(policy.get("variables"), Mapping) else {}
         self.problems = []
-        self.tables = policy.get("access_tables") if isinstance(policy.get("access_tables"), Mapping) else {}
+        self.tables = dict(policy.get("access_tables")) if isinstance(policy.get("access_tables"), Mapping) else {}
+        self._add_access_maps(policy.get("access_maps"))
         self.classes = self._mapping_of_lists("restriction_classes", self.class_var)
         self.stages = self._mapping_of_lists("stages", self.var)
         self._check_mynetworks()
@@ -209,7 +285,22 @@ class _Analysis:
 
     def var(self, key):
         default = "postfix_%s" % key if key.startswith("mynetworks") else "postfix_smtpd_%s_restrictions" % key
-        return self.variables.get(key, default)
+        return self.variables.get(key, "postfix_smtpd_authorized_xclient_hosts" if key == "xclient_hosts" else default)
+
+    def _add_access_maps(self, maps):
+        """The tables the role builds from one variable, {name: {type:, entries:}}, under the names a
+        restriction list uses for them (a map of type auto under every indexed type)."""
+        if not isinstance(maps, Mapping):
+            return
+        for name, spec in (maps.get("maps") or {}).items():
+            spec = spec if isinstance(spec, Mapping) else {}
+            entries = spec.get("entries") or []
+            if isinstance(entries, Mapping):
+                entries = [{"key": key, "value": value} for key, value in entries.items()]
+            kind = spec.get("type") or "auto"
+            for table_type in maps.get("indexed_types", ()) if kind == "auto" else (kind,):
+                self.tables["%s:%s/%s" % (table_type, maps.get("directory", ""), name)] = {
+                    "variable": "%s.%s" % (maps.get("variable", "postfix_access_maps"), name), "entries": entries}
 
     def classes_var(self):
         return self.variables.get("restriction_classes", "postfix_smtpd_restriction_classes")
@@ -259,23 +350,32 @@ class _Analysis:
                                                  " and turn the public-network check off; list your own networks only"))
             else:
                 allowed.append(network)
-        var = self.var("mynetworks")
-        for index, text in self.strings(self.policy.get("mynetworks"), var):
+        self._check_trusted("mynetworks", allowed, "permit_mynetworks lets anyone on the Internet relay",
+                            "every host in it may relay through this server (permit_mynetworks)")
+        self._check_trusted("xclient_hosts", allowed, "anyone on the Internet may claim, with XCLIENT, to connect from "
+                            "mynetworks and relay", "every host in it may claim, with XCLIENT, to connect from mynetworks "
+                            "and relay through this server")
+
+    def _check_trusted(self, key, allowed, everyone, public):
+        """Networks whose clients this server trusts: none may be every address, and a public network
+        wider than one host only where mynetworks_allow_public covers it."""
+        var = self.var(key)
+        for index, text in self.strings(self.policy.get(key), var):
             label, exclusion = self.label(var, index, text), text.strip().startswith("!")
             network, why = parse_network(text.strip()[1:] if exclusion else text.strip(), True)
             if why:
                 self.problems.append("%s %s." % (label, why))
             elif exclusion:
-                continue  # an exclusion only ever narrows who may relay
+                continue  # an exclusion only ever narrows whom the server trusts
             elif network.prefixlen == 0:
-                self.problems.append("%s matches every IPv%d address, so permit_mynetworks lets anyone on the Internet relay: "
-                                     "an open relay. Remove it; list only your own clients' networks." % (label, network.version))
+                self.problems.append("%s matches every IPv%d address, so %s: an open relay. Remove it; list only your own "
+                                     "clients' networks." % (label, network.version, everyone))
             elif network.num_addresses > 1 and _is_public(network) and not any(
                     network.version == mine.version and network.subnet_of(mine) for mine in allowed):
-                self.problems.append("%s is a /%d network with public addresses: every host in it may relay through this server "
-                                     "(permit_mynetworks). If it really is your network, add '%s' (or a network that contains it) "
-                                     "to %s; otherwise list only your own hosts."
-                                     % (label, network.prefixlen, _postfix_network(network), allow_var))
+                self.problems.append("%s is a /%d network with public addresses: %s. If it really is your network, add '%s' "
+                                     "(or a network that contains it) to %s; otherwise list only your own hosts."
+                                     % (label, network.prefixlen, public, _postfix_network(network),
+                                        self.var("mynetworks_allow_public")))
 
     # -- each restriction ---------------------------------------------------------------------
     def _check_entry(self, label, entry, stage):

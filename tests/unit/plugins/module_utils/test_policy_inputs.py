@@ -136,3 +136,51 @@ def test_input_problems_by_kind(kind, entries, variable, expected):
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError, match="kind must be one of"):
         input_problems([], "dnsbls", "x")
+
+
+GOOD_ACCESS_MAPS = {
+    "sender_access": {"entries": {"spammer@example.com": "REJECT", "example.net": "550 5.7.1 no thanks"}},
+    "client_access": {"type": "cidr", "entries": [{"key": "192.0.2.0/24", "value": "REJECT"},
+                                                  {"key": "2001:db8::/32", "value": "DUNNO"},
+                                                  {"key": "[2001:db8:1::]/48", "value": "REJECT"}]},
+    "helo.pcre": {"type": "pcre", "entries": [{"key": "/^localhost$/i", "value": "REJECT no"},
+                                              {"key": "!/\\./", "value": "REJECT not a name"},
+                                              {"key": "|^\\[.*\\]$|", "value": "REJECT literal"}]},
+    "empty": {"type": "hash", "entries": {}},
+}
+
+
+def test_good_access_maps_pass():
+    assert input_problems(GOOD_ACCESS_MAPS, "access_maps", "postfix_access_maps") == []
+
+
+@pytest.mark.parametrize("maps, words", [
+    ({"../escape": {"entries": {}}}, ["postfix_access_maps: '../escape' is not a file name"]),
+    ({"a": {"type": "texthash", "entries": {}}}, ["postfix_access_maps.a.type is 'texthash'", "cidr, pcre, regexp"]),
+    ({"a": {"entries": {}, "typ": "cidr"}}, ["postfix_access_maps.a must be a mapping with 'entries'"]),
+    ({"a": {"type": "cidr"}}, ["postfix_access_maps.a must be a mapping with 'entries'"]),
+    ({"a": {"entries": "x REJECT"}}, ["postfix_access_maps.a.entries must be a dict"]),
+    ({"a": {"type": "cidr", "entries": {"192.0.2.0/33": "REJECT"}}}, ["postfix_access_maps.a.entries[0] key '192.0.2.0/33'", "0 to 32"]),
+    ({"a": {"type": "cidr", "entries": {"10.1.1.1/8": "REJECT"}}}, ["entries[0] key '10.1.1.1/8'", "host bits"]),
+    ({"a": {"type": "cidr", "entries": {"mail.example.com": "REJECT"}}}, ["not an IP address or network"]),
+    ({"a": {"type": "pcre", "entries": {"^spam$": "REJECT"}}}, ["entries[0] key '^spam$' is not a pcre pattern", "/regular expression/"]),
+    ({"a": {"type": "regexp", "entries": {"/unclosed": "REJECT"}}}, ["key '/unclosed' is not a regexp pattern"]),
+    ({"a": {"type": "pcre", "entries": {"/a/ REJECT": "x"}}}, ["key '/a/ REJECT' is not a pcre pattern"]),
+    ({"a": {"entries": {"two words@example.com": "REJECT"}}}, ["entries[0] key 'two words@example.com' holds a blank"]),
+    ({"a": {"entries": {"spam@example.com": ""}}}, ["entries[0] 'spam@example.com' has no value", "REJECT, DUNNO"]),
+    ({"a": {"entries": [{"key": "x@example.com"}]}}, ["entries[0] ({'key': 'x@example.com'}) must be a mapping with exactly"]),
+    ({"a": {"entries": {"x": "REJECT\nOK"}}}, ["a multi-line value"]),
+    ("sender_access", ["postfix_access_maps must be a dict"]),
+])
+def test_bad_access_maps_are_explained(maps, words):
+    problems = input_problems(maps, "access_maps", "postfix_access_maps")
+    assert len(problems) == 1, problems
+    for word in words:
+        assert word in problems[0], problems[0]
+
+
+def test_many_bad_entries_are_summed_up():
+    maps = {"big": {"type": "cidr", "entries": {"10.0.%d.1/24" % i: "REJECT" for i in range(8)}}}
+    problems = input_problems(maps, "access_maps", "postfix_access_maps")
+    assert [p.split(" key ")[0] for p in problems[:5]] == ["postfix_access_maps.big.entries[%d]" % i for i in range(5)]
+    assert problems[5:] == ["postfix_access_maps.big has 3 more such entries."]

@@ -30,6 +30,17 @@ def relay(*entries, **policy):
     return policy
 
 
+def service(variable, **options):
+    """One master.cf smtpd service with its -o overrides, on top of the safe default relay list."""
+    return {"smtp": {"variable": variable, "options": options}}
+
+
+def access_maps(**maps):
+    """postfix_access_maps as the role passes it: built into /etc/postfix/maps, type auto = every indexed type."""
+    return {"variable": "postfix_access_maps", "directory": "/etc/postfix/maps", "indexed_types": ["hash", "lmdb"],
+            "maps": maps}
+
+
 SAFE = {
     "postfix default relay list": relay(*GUARDED),
     "defer_unauth_destination guards too": relay("permit_mynetworks", "permit_sasl_authenticated", "defer_unauth_destination"),
@@ -55,6 +66,22 @@ SAFE = {
     "table check safe when no entry permits": relay("check_client_access cidr:/etc/postfix/client_access.cidr", *GUARDED,
                                                     access_tables=table("cidr:/etc/postfix/client_access.cidr",
                                                                         "postfix_client_access", ("192.0.2.66", "REJECT"))),
+    "service override that keeps the guard": relay(*GUARDED, services=service(
+        "postfix_submission_options", smtpd_relay_restrictions="permit_sasl_authenticated,reject",
+        smtpd_client_restrictions="permit_sasl_authenticated, reject", syslog_name="postfix/submission")),
+    "service override with a restriction and its table": relay(*GUARDED, services=service(
+        "postfix_smtp_options", smtpd_relay_restrictions="check_client_access cidr:/etc/postfix/maps/nets, permit_mynetworks, "
+        "reject_unauth_destination"), access_maps=access_maps(nets={"type": "cidr", "entries": {"192.0.2.66": "REJECT"}})),
+    "service override naming a main.cf list": relay(*GUARDED, services=service(
+        "postfix_submission_options", smtpd_relay_restrictions="$mua_relay_restrictions"),
+        parameters={"mua_relay_restrictions": ["permit_sasl_authenticated", "reject"]}),
+    "private XCLIENT proxy": relay(*GUARDED, xclient_hosts=["127.0.0.1", "10.1.2.0/24", "[2001:db8::5]"]),
+    "access map of type auto with only REJECT": relay(
+        "check_client_access hash:/etc/postfix/maps/clients", *GUARDED,
+        access_maps=access_maps(clients={"entries": {"192.0.2.66": "REJECT"}})),
+    "access map with OK after the guard": relay(
+        *GUARDED + ["check_client_access lmdb:/etc/postfix/maps/clients"],
+        access_maps=access_maps(clients={"entries": [{"key": "192.0.2.66", "value": "OK"}]})),
     "check_sasl_access sees only authenticated clients": relay("check_sasl_access hash:/etc/postfix/sasl_access", *GUARDED),
     "check_ccert_access with exact fingerprints": relay(
         "check_ccert_access hash:/etc/postfix/ccert_access", *GUARDED,
@@ -90,6 +117,59 @@ SAFE = {
 }
 
 UNSAFE = {
+    "port 25 override permitting everyone": (
+        relay(*GUARDED, services=service("postfix_smtp_options", smtpd_relay_restrictions="permit")),
+        ["postfix_smtp_options.smtpd_relay_restrictions[0] 'permit' permits every client"]),
+    "port 25 override emptying the relay list": (
+        relay(*GUARDED, stages={"recipient": ["permit_mynetworks"]},
+              services=service("postfix_smtp_options", smtpd_relay_restrictions="")),
+        ["postfix_smtp_options.smtpd_relay_restrictions is empty", "postfix_smtpd_recipient_restrictions has no destination guard"]),
+    "service override with mynetworks of everyone": (
+        relay(*GUARDED, master_services=[{"name": "relay2", "command": "smtpd", "options": {"mynetworks": "127.0.0.0/8 0.0.0.0/0"}}]),
+        ["postfix_master_services[0].options.mynetworks[1] '0.0.0.0/0'", "open relay"]),
+    "service override with a policy service before the guard": (
+        relay(*GUARDED, services=service("postfix_submission_options",
+                                         smtpd_relay_restrictions="check_policy_service unix:private/p,reject_unauth_destination")),
+        ["postfix_submission_options.smtpd_relay_restrictions[0] 'check_policy_service unix:private/p'", "policy server"]),
+    "service override with a misspelt restriction": (
+        relay(*GUARDED, services=service("postfix_smtps_options", smtpd_client_restrictions="permit_sasl_authenticate, reject")),
+        ["postfix_smtps_options.smtpd_client_restrictions[0]", "Did you mean 'permit_sasl_authenticated'?"]),
+    "service override with a reference the guard cannot follow": (
+        relay(*GUARDED, services=service("postfix_smtp_options", smtpd_relay_restrictions="$my_relay_rules")),
+        ["postfix_smtp_options.smtpd_relay_restrictions is '$my_relay_rules'", "Write the restrictions out"]),
+    "service override referring to a permissive main.cf list": (
+        relay(*GUARDED, services=service("postfix_smtp_options", smtpd_relay_restrictions="${open}"),
+              parameters={"open": "permit_mynetworks, permit, reject_unauth_destination"}),
+        ["postfix_smtp_options.smtpd_relay_restrictions[1] 'permit'"]),
+    "service override redefining a restriction class": (
+        relay(*GUARDED + ["trusted"], restriction_classes={"trusted": ["reject"]},
+              services=service("postfix_smtp_options", trusted="permit")),
+        ["postfix_smtp_options.trusted: redefines restriction classes", "postfix_smtpd_restriction_classes"]),
+    "service override setting restriction classes": (
+        relay(*GUARDED, services=service("postfix_smtp_options", smtpd_restriction_classes="mine")),
+        ["postfix_smtp_options.smtpd_restriction_classes: sets restriction classes"]),
+    "service with -o in its command": (
+        relay(*GUARDED, master_services=[{"name": "policy", "command": "spawn user=nobody argv=/bin/true -o x=y"},
+                                         {"name": "relay2", "command": "smtpd -o smtpd_relay_restrictions=permit"}]),
+        ["postfix_master_services[1] has -o in its command", "Move the overrides to the service's options"]),
+    "service override XCLIENT for everyone": (
+        relay(*GUARDED, services=service("postfix_smtp_options", smtpd_authorized_xclient_hosts="0.0.0.0/0")),
+        ["postfix_smtp_options.smtpd_authorized_xclient_hosts[0] '0.0.0.0/0'", "XCLIENT"]),
+    "XCLIENT for everyone": (relay(*GUARDED, xclient_hosts=["0.0.0.0/0"]),
+                             ["postfix_smtpd_authorized_xclient_hosts[0] '0.0.0.0/0'", "claim, with XCLIENT", "open relay"]),
+    "XCLIENT for a public /16": (relay(*GUARDED, xclient_hosts=["8.8.0.0/16"]),
+                                 ["postfix_smtpd_authorized_xclient_hosts[0]", "/16 network with public addresses",
+                                  "postfix_mynetworks_allow_public"]),
+    "XCLIENT host misspelt": (relay(*GUARDED, xclient_hosts=["10.0.0.300"]),
+                              ["postfix_smtpd_authorized_xclient_hosts[0] '10.0.0.300' is not a valid"]),
+    "access map of type auto answering OK": (
+        relay("check_client_access lmdb:/etc/postfix/maps/clients", *GUARDED,
+              access_maps=access_maps(clients={"entries": {"192.0.2.1": "REJECT", "192.0.2.7": "OK"}})),
+        ["postfix_access_maps.clients (lmdb:/etc/postfix/maps/clients) has '192.0.2.7 OK'"]),
+    "access map used under a type it is not built as": (
+        relay("check_client_access hash:/etc/postfix/maps/clients", *GUARDED,
+              access_maps=access_maps(clients={"type": "cidr", "entries": {"192.0.2.7": "REJECT"}})),
+        ["hash:/etc/postfix/maps/clients, which is not among the access tables"]),
     "README example: helo PERMIT before the guard": (
         {"stages": {"recipient": ["permit_mynetworks", HELO_CHECK, "reject_unknown_helo_hostname", "reject_unauth_destination"]},
          "access_tables": helo("PERMIT")},
