@@ -88,6 +88,8 @@ options:
     description:
       - Parameter names that Postfix is expected not to know (for example user-defined parameters
         referenced as C($name) later), so that its warnings about them do not fail the task.
+      - While nothing references such a parameter, Postfix reports no value for it; its current
+        value is then read from C(main.cf), so a task that sets the same value again is not a change.
     type: list
     elements: str
     default: []
@@ -292,6 +294,22 @@ def read_main_cf(config_dir):
         return parse_main_cf(handle.read())
 
 
+def effective_values(module, postfix, names, config_dir):
+    """The values Postfix gives the named parameters, and postconf's warnings.
+
+    Postfix knows a user-defined parameter only once something references it as $name. Until
+    then `postconf name` prints no value, only "unknown parameter" and "unused parameter: name=value"
+    warnings, and `postconf -n` leaves it out too. For the names in expect_unknown the value is
+    then the one main.cf gives them, which is what a $name reference will read.
+    """
+    values, err = postfix.values(names, config_dir)
+    unlisted = [n for n in names if n not in values and n in module.params["expect_unknown"]]
+    if unlisted:
+        explicit = read_main_cf(config_dir)
+        values.update((n, explicit[n]) for n in unlisted if n in explicit)
+    return values, err
+
+
 def apply_parameters(module, postfix, parameters, copy):
     """Change main.cf in the copy; return the names whose effective value changed."""
     if module.params["state"] == "absent":
@@ -300,7 +318,7 @@ def apply_parameters(module, postfix, parameters, copy):
         if changed:
             postfix.postconf(["-X"] + changed, copy.dir)
         return changed
-    current, dummy = postfix.values(parameters, copy.dir)
+    current, dummy = effective_values(module, postfix, list(parameters), copy.dir)
     changed = [n for n, v in parameters.items() if not same_value(current.get(n), v)]
     if changed:
         postfix.postconf(["-e"] + ["%s=%s" % (n, render_value(parameters[n])) for n in changed], copy.dir)
@@ -430,7 +448,7 @@ def main():
     result = dict(
         changed=changed,
         # After a removal these are the defaults that apply again.
-        parameters=postfix.values(list(parameters), copy.dir)[0],
+        parameters=effective_values(module, postfix, list(parameters), copy.dir)[0],
         services=services_after,
         changed_parameters=changed_parameters,
         changed_services=changed_services,

@@ -14,12 +14,25 @@ from ansible_collections.hardened.relay.plugins.modules import postconf
 
 
 class FakePostconf:
-    """Answers postconf argv lists from a dict of effective values; -e/-X edit the copy's main.cf."""
+    """Answers postconf argv lists as Postfix 3.7 and 3.10 do; -e/-X edit the copy's main.cf.
+
+    `values` are the parameters Postfix knows. A name set in main.cf that Postfix does not know
+    (a user-defined parameter that nothing references) gets no value: `postconf name` warns
+    "unknown parameter" and, like `postconf -n`, "unused parameter: name=value" on stderr,
+    and `postconf -n` leaves it out of stdout.
+    """
 
     def __init__(self, values):
         self.values = dict(values)
         self.known = set(values)
-        self.unused = {}
+
+    def unused(self, directory):
+        if directory is None:
+            return ""
+        with open(os.path.join(directory, "main.cf"), encoding="utf-8") as handle:
+            explicit = postconf.parse_main_cf(handle.read())
+        return "".join("postconf: warning: %s/main.cf: unused parameter: %s=%s\n" % (directory, n, v)
+                       for n, v in explicit.items() if n not in self.known)
 
     def __call__(self, argv):
         assert argv[0] == "/usr/sbin/postconf"
@@ -34,8 +47,6 @@ class FakePostconf:
                     handle.write("%s = %s\n" % (name, value))
                     if name in self.known:
                         self.values[name] = value
-                    else:
-                        self.unused[name] = value
             return 0, "", ""
         if args[:1] == ["-X"]:
             path = os.path.join(directory, "main.cf")
@@ -45,13 +56,12 @@ class FakePostconf:
                 handle.writelines(kept)
             return 0, "", ""
         if args == ["-n"]:
-            return 0, "", "".join("postconf: warning: %s/main.cf: unused parameter: %s=%s\n" % (directory, n, v)
-                                  for n, v in self.unused.items())
+            return 0, "", self.unused(directory)
         if args == ["-M"]:
             return 0, "", ""
         out = "".join("%s = %s\n" % (n, self.values[n]) for n in args if n in self.values)
         err = "".join("postconf: warning: %s: unknown parameter\n" % n for n in args if n not in self.values)
-        return 0, out, err
+        return 0, out, err + self.unused(directory)
 
 
 @pytest.fixture(name="live")
@@ -134,6 +144,45 @@ def test_expected_unknown_parameter_is_accepted(runner, live):
     result = runner.run(postconf, dict(config_dir=str(live), parameters=dict(my_local_list="a, b"),
                                        expect_unknown=["my_local_list"])).result
     assert result["changed"] is True
+    assert result["changed_parameters"] == ["my_local_list"]
+    assert "my_local_list = a, b" in (live / "main.cf").read_text()
+
+
+def test_expected_unknown_parameter_with_the_same_value_is_not_a_change(runner, live):
+    """Postfix gives an unreferenced parameter no value; main.cf does."""
+    runner.respond = FakePostconf(VALUES)
+    args = dict(config_dir=str(live), parameters=dict(my_local_list=["a", "b"]), expect_unknown=["my_local_list"])
+    runner.run(postconf, args)
+    main_cf = (live / "main.cf").read_bytes()
+    runner.commands = []
+    result = runner.run(postconf, args, diff=True).result
+    asked = [c for c in runner.commands if c[-1] == "my_local_list"]
+    assert asked and "unused parameter: my_local_list=a, b" in runner.respond(asked[0])[2]
+    assert result["changed"] is False
+    assert result["changed_parameters"] == []
+    assert result["diff"] == []
+    assert result["parameters"] == {"my_local_list": "a, b"}
+    assert postconf_e_calls(runner) == []
+    assert (live / "main.cf").read_bytes() == main_cf
+
+
+def test_expected_unknown_parameter_with_another_value_is_a_change(runner, live):
+    runner.respond = FakePostconf(VALUES)
+    args = dict(config_dir=str(live), expect_unknown=["my_local_list"])
+    runner.run(postconf, dict(args, parameters=dict(my_local_list="a, b")))
+    result = runner.run(postconf, dict(args, parameters=dict(my_local_list="a, c")), diff=True).result
+    assert result["changed"] is True
+    assert result["diff"][0]["before"] == "my_local_list = a, b\n"
+    assert result["diff"][0]["after"] == "my_local_list = a, c\n"
+    assert result["parameters"] == {"my_local_list": "a, c"}
+
+
+def test_unknown_parameter_not_in_expect_unknown_still_fails_when_already_set(runner, live):
+    """The main.cf fallback is only for expect_unknown: a misspelling already in main.cf is refused."""
+    (live / "main.cf").write_text("smtpd_helo_requird = yes\n")
+    runner.respond = FakePostconf(VALUES)
+    exit_ = runner.run(postconf, dict(config_dir=str(live), parameters=dict(smtpd_helo_requird=True)))
+    assert exit_.failed and "smtpd_helo_requird" in exit_.result["msg"]
 
 
 def test_absent_removes_only_parameters_that_are_set(runner, live):
