@@ -40,16 +40,25 @@ options:
       - The table's entries, written as the source file in this order. A mapping of keys to
         values, or a list of C({key, value}) mappings (order matters for cidr, pcre and regexp).
       - Without O(entries) and O(secret_entries) the module builds from the existing source file.
+      - Not for secrets. Like any module argument, O(entries) is shown in the module's result
+        (C(invocation)), in Ansible's output and logs and in the diff. Give credentials as O(secret_entries).
     type: raw
   secret_entries:
     description:
       - Like O(entries), for credentials (for example C(smtp_sasl_password_maps)). Implies O(secret).
-        Values never appear in the module's output, diff or logs.
+      - The option is C(no_log). Its values never appear in the module's result (C(invocation)
+        included), error messages, Ansible's output and logs, or the diff, which lists the keys
+        only and marks a changed value C((changed)). The keys of a mapping are not hidden.
     type: raw
   secret:
     description:
       - The table holds credentials. Source and table are made mode C(0600) unless O(mode) says
         otherwise, and the diff shows keys only.
+      - It hides no module argument. Together with O(entries) the module refuses to run and masks
+        their values in its error and result. Ansible has by then logged O(entries) on the managed
+        host (journal or syslog), as it logs every argument that is not C(no_log), so give
+        credentials as O(secret_entries) from the start.
+      - Without entries it applies to the source file you provide.
     type: bool
     default: false
   flavour:
@@ -210,6 +219,28 @@ def remove_leftovers(path):
                 pass
 
 
+def scalar_values(data):
+    """Every string and number inside a task's entries (mapping values and list items, recursively)."""
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, (list, tuple)):
+        return set().union(*[scalar_values(item) for item in data]) if data else set()
+    if isinstance(data, bool) or data is None:
+        return set()
+    return {str(data)} if str(data) else set()
+
+
+def refuse_visible_secrets(module):
+    """secret=true promises hidden values, which entries (not no_log) cannot keep: refuse, and hide
+    the values in the error too (AnsibleModule masks no_log_values everywhere in its result)."""
+    params = module.params
+    if params["secret"] and params["entries"] is not None:
+        module.no_log_values.update(scalar_values(params["entries"]))
+        module.fail_json(msg="entries: secret=true does not hide entries, which are module arguments that "
+                             "Ansible shows and logs; give these entries as secret_entries instead "
+                             "(it implies secret=true). Nothing was changed.")
+
+
 def postfix_warnings(err):
     return [line.strip() for line in err.splitlines() if "warning:" in line or "fatal:" in line]
 
@@ -307,6 +338,7 @@ def main():
         add_file_common_args=True,
         supports_check_mode=True,
     )
+    refuse_visible_secrets(module)
     params = module.params
     path = params["path"]
     secret = params["secret"] or params["secret_entries"] is not None

@@ -180,6 +180,59 @@ def test_secret_entries_are_0600_and_never_shown(runner, tmp_path):
     assert result["diff"]["after"] == "[smtp.example.net]:587 ********\n"
 
 
+def test_secret_entries_stay_out_of_the_printed_result_and_the_logs(runner, tmp_path):
+    """What the controller receives (invocation included) and what the module logs."""
+    runner.respond = FakePostfix()
+    path = tmp_path / "sasl_passwd"
+    for check_mode in (True, False):
+        exit_ = runner.run_json(postmap, dict(path=str(path), secret_entries={"[smtp.example.net]:587": "user:Pa55word"}),
+                                check_mode=check_mode, diff=True)
+        assert not exit_.failed and exit_.result["changed"] is True
+        assert "invocation" in exit_.result
+        assert "Pa55word" not in json.dumps(exit_.result)
+    assert runner.logs and not any("Pa55word" in line for line in runner.logs)
+    assert "user:Pa55word" in path.read_text()
+
+
+@pytest.mark.parametrize("entries", [
+    {"[smtp.example.net]:587": "user:Pa55word", "[backup.example.net]:587": 4242421337},
+    [{"key": "[smtp.example.net]:587", "value": "user:Pa55word"},
+     {"key": "[backup.example.net]:587", "value": 4242421337}],
+])
+def test_secret_with_entries_is_refused_without_showing_them(runner, tmp_path, entries):
+    runner.respond = FakePostfix()
+    path = tmp_path / "sasl_passwd"
+    for check_mode in (True, False):
+        exit_ = runner.run_json(postmap, dict(path=str(path), secret=True, entries=entries),
+                                check_mode=check_mode, diff=True)
+        assert exit_.failed
+        assert "give these entries as secret_entries" in exit_.result["msg"]
+        assert "invocation" in exit_.result
+        printed = json.dumps(exit_.result)
+        assert "Pa55word" not in printed and "4242421337" not in printed
+    assert runner.commands == []
+    assert os.listdir(tmp_path) == ["remote-tmp"]
+
+
+def test_entries_without_secret_are_still_shown(runner, tmp_path):
+    """The refusal is about secret=true only: ordinary tables keep their visible arguments and diff."""
+    runner.respond = FakePostfix()
+    exit_ = runner.run_json(postmap, dict(path=str(tmp_path / "access"), entries={"example.net": "REJECT spam"}),
+                            diff=True)
+    assert not exit_.failed
+    assert exit_.result["invocation"]["module_args"]["entries"] == {"example.net": "REJECT spam"}
+    assert exit_.result["diff"]["after"] == "example.net REJECT spam\n"
+
+
+def test_secret_without_entries_builds_the_given_source_as_0600(runner, tmp_path):
+    runner.respond = FakePostfix()
+    path = tmp_path / "sasl_passwd"
+    path.write_text("[smtp.example.net]:587 user:Pa55word\n")
+    result = runner.run(postmap, dict(path=str(path), secret=True)).result
+    assert result["rebuilt"] is True
+    assert oct(os.stat(str(path) + ".db").st_mode & 0o777) == "0o600"
+
+
 def test_check_mode_reports_a_mode_change_without_making_it(runner, tmp_path):
     runner.respond = FakePostfix()
     path = tmp_path / "access"
