@@ -108,6 +108,11 @@ def local_address(relay, user="alice"):
     return "%s@%s" % (user, postconf(container(relay), "myhostname"))
 
 
+def master_pid(relay):
+    """The process id of the relay's Postfix master: the same after a reload, new after a restart."""
+    return container(relay).check_output("cat /var/spool/postfix/pid/master.pid").strip()
+
+
 def run_site(*args):
     """Run the site playbook (through the shared converge.yml) against the scenario's inventory,
     with the collection as installed from its tarball; return the completed process."""

@@ -12,17 +12,13 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
 from relay_testlib import (  # noqa: E402  pylint: disable=wrong-import-position,import-error
-    assert_delivered_locally, assert_relay_denied, container, converge, inventory_hosts, wait_for_log,
+    assert_delivered_locally, assert_relay_denied, container, converge, inventory_hosts, master_pid, wait_for_log,
 )
 
 RELAYS = inventory_hosts("relays")
 UNTRUSTED = container("hr-default-client-untrusted")
 POSTSCREEN_ON = {"postfix_postscreen_enabled": True, "postfix_postscreen_dnsbl_sites": [],
                  "postfix_main_cf_extra": {"postscreen_greet_wait": "2s"}}
-
-
-def master_pid(relay):
-    return container(relay).check_output("cat /var/spool/postfix/pid/master.pid").strip()
 
 
 def port_25_command(relay):

@@ -148,6 +148,17 @@ def test_sender_listed_reject_in_sender_access_is_refused(relay):
     assert "<spammer@bad.example>: Sender address rejected: listed in sender access" in result["text"]
 
 
+@pytest.mark.parametrize("check, marker", [("header", "hr-header-check"), ("body", "hr-body-check")])
+def test_header_and_body_checks_refuse_matching_mail_from_anyone(relay, check, marker):
+    """postfix_header_checks / postfix_body_checks (molecule.yml) refuse at end of DATA, even for a trusted client."""
+    token = "%s-%s" % (marker, new_token())
+    result = smtp_probe(TRUSTED, relay, sender="app@trusted.client.test", rcpts=[OUTSIDE], helo="trusted.client.test",
+                        token=token)
+    assert result["stage"] == "message" and result["code"] == 550, result
+    assert "%s check matched" % check in result["text"], result
+    assert text_absent(SINK, SINK_SPOOL, token)
+
+
 def test_connection_rate_limit_refuses_after_the_limit(relay):
     burst = container("hr-default-client-burst")
     limit = int(postconf(container(relay), "smtpd_client_connection_rate_limit"))
