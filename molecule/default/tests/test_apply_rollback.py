@@ -1,9 +1,8 @@
 # Copyright: (c) 2026, hardened.relay developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""How the role applies a configuration to a running relay: a change Postfix only takes on a
-restart (inet_protocols) restarts it, soft_bounce turns refusals into 4xx, and a configuration
-Postfix accepts on paper but cannot run (inet_interfaces on an address the host does not have)
-is rolled back: the play fails with Postfix's own words and the relay runs as before."""
+"""A configuration Postfix accepts on paper but cannot run (inet_interfaces on an address the host
+does not have) is rolled back: the play fails with Postfix's own words, the previous configuration
+runs again, and the next converge finds nothing to change."""
 import json
 import os
 import sys
@@ -13,39 +12,13 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
 from relay_testlib import (  # noqa: E402  pylint: disable=wrong-import-position,import-error
-    assert_delivered_locally, assert_relay_denied, container, converge, inventory_hosts, master_pid, postconf,
-    recap_changed, run_site, smtp_probe,
+    assert_delivered_locally, assert_relay_denied, container, converge, inventory_hosts, postconf, recap_changed, run_site,
 )
 
 RELAYS = inventory_hosts("relays")
 UNTRUSTED = container("hr-default-client-untrusted")
 STRANGER = {"sender": "stranger@untrusted.client.test", "helo": "untrusted.client.test"}
-RESTART_AND_SOFT_BOUNCE = {"postfix_inet_protocols": ["ipv4"], "postfix_soft_bounce": True}
 UNRUNNABLE = {"postfix_inet_interfaces": ["192.0.2.99"]}  # TEST-NET-1: on no host here
-
-
-@pytest.fixture(name="restarted", scope="module")
-def restarted_fixture():
-    pids = {relay: master_pid(relay) for relay in RELAYS}
-    converge("-e", json.dumps(RESTART_AND_SOFT_BOUNCE))
-    yield pids
-    converge()
-    for relay in RELAYS:
-        assert postconf(container(relay), "soft_bounce") == "no"
-        assert_relay_denied(UNTRUSTED, relay, **STRANGER)
-
-
-@pytest.mark.parametrize("relay", RELAYS)
-def test_inet_protocols_change_restarts_postfix(restarted, relay):
-    assert postconf(container(relay), "inet_protocols") == "ipv4"
-    assert master_pid(relay) != restarted[relay]
-
-
-@pytest.mark.parametrize("relay", RELAYS)
-def test_soft_bounce_turns_the_relay_refusal_into_a_temporary_one(restarted, relay):  # pylint: disable=unused-argument
-    result = smtp_probe(UNTRUSTED, relay, rcpts=["someone@outside.example"], **STRANGER)
-    assert result["stage"] == "rcpt" and result["code"] == 454, result
-    assert result["text"].endswith("Relay access denied")
 
 
 @pytest.fixture(name="rolled_back", scope="module")
@@ -65,6 +38,8 @@ def test_unrunnable_configuration_fails_the_play_with_postfixs_words(rolled_back
 def test_rolled_back_relay_runs_the_previous_configuration(rolled_back, relay):  # pylint: disable=unused-argument
     assert postconf(container(relay), "inet_interfaces") == "all"
     assert container(relay).run("postfix status").rc == 0
+    # ... under systemd (Debian 12 runs it as postfix@-, wrapped by postfix.service; Debian 13 as postfix.service).
+    assert container(relay).run("systemctl is-active postfix").stdout.strip() == "active"
     assert_relay_denied(UNTRUSTED, relay, **STRANGER)
     assert_delivered_locally(UNTRUSTED, relay, **STRANGER)
 
