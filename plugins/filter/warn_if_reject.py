@@ -39,20 +39,7 @@ _value:
   elements: str
 """
 
-import re
-
-CAN_REJECT = re.compile(r"^(reject|reject_\S+|check_\S+)(\s|$)")
-
-
-def warn_if_reject(restrictions):
-    staged = []
-    for entry in restrictions:
-        entry = str(entry).strip()
-        if CAN_REJECT.match(entry) and not (staged and staged[-1] == "warn_if_reject"):
-            staged.append("warn_if_reject " + entry)
-        else:
-            staged.append(entry)
-    return staged
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import warn_if_reject
 
 
 class FilterModule:

@@ -204,7 +204,7 @@ def parse_network(text, brackets_required):
         return None, ("is not an IP address or network: the role only accepts addresses and networks here (no hostnames, "
                       "type:table lookups or /file/name), so that it can check who may relay; list the addresses instead")
     prefix = match.group("prefix")
-    if prefix is not None and not (prefix.isdigit() and int(prefix) <= ip.max_prefixlen):
+    if prefix is not None and not (re.match(r"^[0-9]{1,3}$", prefix) and int(prefix) <= ip.max_prefixlen):
         return None, "has prefix length '/%s', but IPv%d prefix lengths run from 0 to %d" % (prefix, ip.version, ip.max_prefixlen)
     network = ipaddress.ip_network("%s/%s" % (ip, ip.max_prefixlen if prefix is None else prefix), strict=False)
     if ip.version == 6 and match.group("bracketed") is None and brackets_required and network.prefixlen:
@@ -253,7 +253,7 @@ def _group(tokens):
 def _argument_fits(argument, value):
     if argument in ("table", "policy"):
         return ":" in value
-    return value.isdigit() if argument == "number" else ":" not in value and not value.startswith("{")
+    return bool(re.match(r"^[0-9]+$", value)) if argument == "number" else ":" not in value and not value.startswith("{")
 
 
 def _table_type(lookup):
@@ -389,6 +389,10 @@ class _Analysis:
             self.problems.append("%s: %s. Remove it or write the restriction." % (label, what))
             return
         if name in self.classes:
+            if warn:
+                self.problems.append("%s puts warn_if_reject before restriction class '%s', which makes every reject in the "
+                                     "class (its destination guard too) only a log line. Put warn_if_reject inside the class, "
+                                     "before each restriction it should only warn about." % (label, name))
             if args:
                 self.problems.append("%s: restriction class '%s' takes no argument, but '%s' follows it; put each "
                                      "restriction in its own item." % (label, name, " ".join(args)))
@@ -469,17 +473,19 @@ class _Analysis:
                                      context, decider, " (warn_if_reject turns its reject_unauth_destination into a log line)"
                                      if warned else "", self.var("relay")))
 
-    def _walk(self, items, stack, via):
-        """Follow the list as Postfix does up to its guard: ("guard" | "refuse" | None, findings)."""
+    def _walk(self, items, stack, via, warned=False):
+        """Follow the list as Postfix does up to its guard: ("guard" | "refuse" | None, findings).
+        warned: the list runs under warn_if_reject (a class after it), so none of its rejects count."""
         findings = []
         for label, restriction in [(label, part) for label, entry in items for part in _group(TOKEN.findall(entry))]:
             warn, name, args = _split(TOKEN.findall(restriction))
+            warn = warn or warned
             if name is None:
                 continue
             if name in self.classes:  # a class runs in place: its permit ends the whole list
                 if name not in stack:
                     sub = [(self.label(self.class_var(name), i, e), e) for i, e in self.classes[name]]
-                    outcome, found = self._walk(sub, stack + (name,), via or " (reached through %s)" % label)
+                    outcome, found = self._walk(sub, stack + (name,), via or " (reached through %s)" % label, warn)
                     findings.extend(found)
                     if outcome:
                         return outcome, findings
@@ -531,11 +537,11 @@ class _Analysis:
         words = TOKEN.findall(value)
         if not words:
             return "an empty value counts as OK"
-        if value.strip().isdigit():
+        if re.match(r"^[0-9]+$", value.strip()):  # Postfix's alldig(): ASCII digits
             return "an all-numeric value counts as OK"
         if words[0].upper() in ("OK", "RELAY", "PERMIT"):
             return "%s permits the request" % words[0]
-        if words[0].upper() in ACCESS_ACTIONS or re.match(r"^[45]\d\d$", words[0]) or ":" in value:
+        if words[0].upper() in ACCESS_ACTIONS or re.match(r"^[45][0-9][0-9]$", words[0]) or ":" in value:
             return None  # Postfix refuses lookup tables in a value: a configuration error, not a permit
         findings = self._walk([("'%s'" % item, item) for item in _group(words)], stack, "")[1]
         return "runs %s, which %s" % (findings[0][0], findings[0][2]) if findings else None

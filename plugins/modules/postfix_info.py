@@ -17,7 +17,10 @@ description:
 author: hardened.relay developers (@hardened-relay)
 options:
   config_dir:
-    description: Configuration directory to read (C(postconf -c)). Defaults to Postfix's own.
+    description:
+      - Configuration directory to read (C(postconf -c)). Defaults to Postfix's own.
+      - A directory given must exist. Where it (or Postfix's own) has a C(main.cf) or C(master.cf)
+        that is not a file, the module fails naming it.
     type: path
 attributes:
   check_mode:
@@ -142,6 +145,21 @@ def shipped_compatibility_level(config_directory, version):
     return "3.6" if version >= [3, 6] else "2"
 
 
+def config_dir_problem(config_dir, given):
+    """Why config_dir cannot be read, or None. Postfix's own directory may be missing (a package
+    installed without configuration): the defaults are reported then."""
+    if "\n" in config_dir or "\r" in config_dir:
+        return "config_dir: %r holds a line break; give the directory's path on one line" % config_dir
+    if given and not os.path.isdir(config_dir):
+        return ("config_dir: %s %s; give the directory that holds main.cf and master.cf, or leave config_dir out "
+                "for Postfix's own" % (config_dir, "is not a directory" if os.path.lexists(config_dir) else "does not exist"))
+    for name in ("main.cf", "master.cf"):
+        path = os.path.join(config_dir, name)
+        if os.path.lexists(path) and not os.path.isfile(path):
+            return "config_dir: %s is not a regular file (a directory?); remove it, or give another config_dir" % path
+    return None
+
+
 def chrooted(fields):
     """Services whose chroot column is y; "-" means the built-in default, which is n since Postfix 3.0."""
     return sorted("%s/%s" % key for key, columns in fields.items() if columns.get("chroot") == "y")
@@ -151,8 +169,16 @@ def main():
     module = AnsibleModule(argument_spec=dict(config_dir=dict(type="path")), supports_check_mode=True)
     if not module.get_bin_path("postconf"):
         module.exit_json(changed=False, installed=False)
-    postfix = PostfixCommand(module, module.params["config_dir"])
+    config_dir = module.params["config_dir"]
+    problem = config_dir_problem(config_dir or DEFAULT_CONFIG_DIR, config_dir is not None)
+    if problem:
+        module.fail_json(msg=problem)
+    postfix = PostfixCommand(module, config_dir)
     values = parse_assignments(postfix.postconf(list(PARAMETERS))[0])
+    missing = [name for name in PARAMETERS if name not in values]
+    if missing:
+        module.fail_json(msg="postconf printed no value for %s; check that %s is Postfix's postconf"
+                             % (", ".join(missing), postfix.bin("postconf")))
     if not postfix.configured:
         # The scratch directory stood in for it; report the real one.
         values["config_directory"] = module.params["config_dir"] or DEFAULT_CONFIG_DIR

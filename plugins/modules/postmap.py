@@ -21,10 +21,16 @@ description:
   - C(cidr), C(pcre), C(regexp), C(texthash), C(static) and C(inline) tables are read by Postfix
     straight from the source file. For those the module writes the source (when entries are
     given), lets Postfix parse it, and builds nothing.
+  - Any warning from C(postmap) or C(postalias) (a duplicate entry, a table that is unavailable,
+    a bad cidr or pcre line) fails the task with Postfix's own words, and nothing is changed. For a
+    secret table a warning is quoted up to the key it names; what follows is hidden.
 author: hardened.relay developers (@hardened-relay)
 options:
   path:
-    description: The source file. The table is created next to it (C(path.db), C(path.lmdb), C(path.cdb)).
+    description:
+      - The source file. The table is created next to it (C(path.db), C(path.lmdb), C(path.cdb)).
+      - Its directory must exist and be writable. A directory, a path with a line break and a
+        table path that is not a file are refused before anything changes.
     type: path
     required: true
   type:
@@ -40,6 +46,12 @@ options:
       - The table's entries, written as the source file in this order. A mapping of keys to
         values, or a list of C({key, value}) mappings (order matters for cidr, pcre and regexp).
       - Without O(entries) and O(secret_entries) the module builds from the existing source file.
+      - Each entry becomes one line of the source. Keys and values lose their outer whitespace; a
+        key or value (or an item of a list value) with a line break inside, a value that is not a
+        string, number or list of them, and an empty value are refused, naming the entry by its
+        index and key.
+      - An existing source that is not UTF-8 text is refused, not replaced (it is not a source
+        this module wrote); convert or remove it first.
       - Not for secrets. Like any module argument, O(entries) is shown in the module's result
         (C(invocation)), in Ansible's output and logs and in the diff. Give credentials as O(secret_entries).
     type: raw
@@ -49,6 +61,7 @@ options:
       - The option is C(no_log). Its values never appear in the module's result (C(invocation)
         included), error messages, Ansible's output and logs, or the diff, which lists the keys
         only and marks a changed value C((changed)). The keys of a mapping are not hidden.
+      - An error names an entry by its index and key, never by its value.
     type: raw
   secret:
     description:
@@ -156,10 +169,55 @@ from ansible_collections.hardened.relay.plugins.module_utils.postfix import (
     PostfixCommand, SOURCE_ONLY_TYPES, TABLE_SUFFIX, berkeley_type,
 )
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import (
-    entries_diff, normalize_entries, render_source,
+    PATTERN_TYPES, entries_diff, normalize_entries, render_source,
 )
 
 TEMP_PREFIX = ".hardened-relay-build."
+# Postfix reads a source line by line: either of these inside a key or value would start another entry.
+LINE_BREAKS = ("\n", "\r")
+# How Postfix's tools mark what went wrong (msg_warn, msg_error, msg_fatal, msg_panic).
+PROBLEM_MARKS = ("warning:", "error:", "fatal:", "panic:")
+HIDDEN = " [the rest is hidden: the table is secret]"
+
+
+def refuse(module, option, problem):
+    """Fail naming the option, when there is a problem; every refusal comes before any change."""
+    if problem:
+        module.fail_json(msg="%s: %s. Nothing was changed." % (option, problem))
+
+
+def has_line_break(text):
+    return any(c in text for c in LINE_BREAKS)
+
+
+def path_problem(path):
+    """Why path cannot be a table source, or None. Asked before Postfix runs or anything is written."""
+    if has_line_break(path):
+        return "%r holds a line break, which would break the lookup in main.cf; give a path on one line" % path
+    if os.path.isdir(path):
+        return "%s is a directory; give the path of the source file (the table is made beside it)" % path
+    if os.path.lexists(path) and not os.path.isfile(path):
+        return "%s is not a regular file; give the path of the table's source file" % path
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        return ("the directory %s does not exist; create it first (for example with ansible.builtin.file and "
+                "state=directory) or correct path" % directory)
+    return None
+
+
+def table_problem(table):
+    if os.path.lexists(table) and not os.path.isfile(table):
+        return "the table %s is not a regular file; remove it or choose another path" % table
+    return None
+
+
+def writable_problem(path):
+    """The new source and table are written beside the live ones first, so the directory must be writable."""
+    directory = os.path.dirname(path) or "."
+    if not os.access(directory, os.W_OK):
+        return ("the directory %s is not writable, and the new source and table are made there before they "
+                "replace the old ones; run the task with become: true or make the directory writable" % directory)
+    return None
 
 
 def resolve_type(module, postfix):
@@ -168,6 +226,9 @@ def resolve_type(module, postfix):
     if wanted == "auto":
         out, dummy = postfix.postconf(["-h", "default_database_type"])
         wanted = out.strip()
+        if wanted not in TABLE_SUFFIX and wanted not in SOURCE_ONLY_TYPES:
+            module.fail_json(msg="type: auto stands for Postfix's default_database_type, which is %r here and not "
+                                 "a type this module builds; give type explicitly (hash, btree, lmdb or cdb)." % wanted)
     return wanted
 
 
@@ -179,6 +240,135 @@ def require_support(module, postfix, map_type):
         module.fail_json(msg="type: this Postfix does not support %r tables (postconf -m lists: %s). "
                              "Install the postfix-%s package or choose another type."
                              % (map_type, ", ".join(supported), map_type))
+
+
+def kind(data):
+    """What a piece of task data is, in YAML's words, without showing it (it may be a secret)."""
+    if data is None:
+        return "null"
+    if isinstance(data, dict):
+        return "mapping"
+    if isinstance(data, (list, tuple)):
+        return "list"
+    return type(data).__name__
+
+
+def given_entries(given):
+    """[(index, key, value)] from a mapping or a list of {key, value}, and the problems of the list
+    items that are neither. Items are named by index only: their content may be a secret."""
+    if isinstance(given, dict):
+        return [(index, key, value) for index, (key, value) in enumerate(given.items())], []
+    if not isinstance(given, list):
+        return [], ["give a mapping of keys to values or a list of {key, value} mappings, not a %s" % kind(given)]
+    entries, problems = [], []
+    for index, item in enumerate(given):
+        if isinstance(item, dict) and set(item) == {"key", "value"}:
+            entries.append((index, item["key"], item["value"]))
+        else:
+            problems.append("item %d: list items must be mappings with exactly 'key' and 'value', this one is a %s%s"
+                            % (index, kind(item), " with other keys" if isinstance(item, dict) else ""))
+    return entries, problems
+
+
+def text_problem(text, what):
+    """Why a key or value text cannot be one line of a UTF-8 source, or None."""
+    if has_line_break(text):
+        return ("the %s holds a line break, which would start another line in the source; write it on one line"
+                % what)
+    try:
+        text.encode("utf-8")
+    except UnicodeError:
+        return "the %s holds characters that are not valid UTF-8; give UTF-8 text" % what
+    return None
+
+
+def key_problem(key, map_type, flavour):
+    if isinstance(key, (dict, list, tuple)) or key is None:
+        return "the key must be a string or a number, not a %s" % kind(key)
+    text = str(key).strip()
+    if not text or text.startswith("#"):
+        return "a key may not be empty or start with '#' (the source would read it as a comment)"
+    problem = text_problem(text, "key")
+    if problem:
+        return problem
+    if map_type not in PATTERN_TYPES and any(c.isspace() for c in text):
+        return ("a %s key may not contain whitespace (Postfix would read the first word as the key); "
+                "write the key as one word" % ("postalias" if flavour == "postalias" else map_type))
+    if flavour == "postalias" and ":" in text:
+        return "an alias name may not contain ':', which ends the name in the source"
+    return None
+
+
+def value_problem(value):
+    """Why a value cannot be written, or None. It never quotes the value."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    for item in items:
+        if isinstance(item, (dict, list, tuple)) or item is None:
+            if item is None and item is value:
+                return "the value is empty (null); give a value"
+            return "the value must be a string, a number or a list of them, not %s" % (
+                "a list holding a %s" % kind(item) if item is not value else "a %s" % kind(item))
+        problem = text_problem(str(item).strip(), "value")
+        if problem:
+            return problem
+    texts = [str(item).strip() for item in items]
+    if not any(texts):
+        return "the value is empty; give a value"
+    if not all(texts):
+        return "the value is a list holding an empty item; remove it"
+    return None
+
+
+def entry_label(index, key):
+    """An entry as messages name it: by index and key, never by value."""
+    if isinstance(key, (str, int, float)):
+        return "entry %d (key %s)" % (index, repr(str(key).strip())[:80])
+    return "entry %d" % index
+
+
+def entry_problems(given, map_type, flavour):
+    entries, problems = given_entries(given)
+    for index, key, value in entries:
+        problem = key_problem(key, map_type, flavour) or value_problem(value)
+        if problem:
+            problems.append("%s: %s" % (entry_label(index, key), problem))
+    return problems
+
+
+def wanted_entries(module, variable, map_type, flavour, secret):
+    """The task's entries as [(key, value)], or a failure that names the bad ones by index and key."""
+    given = module.params[variable]
+    problems = entry_problems(given, map_type, flavour)
+    if len(problems) > 5:
+        problems = problems[:5] + ["and %d more" % (len(problems) - 5)]
+    refuse(module, variable, "; ".join(problems))
+    try:
+        entries = normalize_entries(given, map_type, flavour)
+    except ValueError as exc:
+        # entry_problems refuses all that normalize_entries does; its words may quote an entry.
+        refuse(module, variable, "an entry was refused" if secret else str(exc))
+    if secret:
+        # Values are written as normalize_entries folds them, which Ansible's masking of the
+        # values as given would not match.
+        module.no_log_values.update(value for dummy, value in entries)
+    return entries
+
+
+def read_source(module, path):
+    """The current source text, or None when there is none yet."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        refuse(module, "path", "cannot read %s (%s); run the task with become: true or fix its permissions"
+               % (path, exc.strerror or exc))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        refuse(module, "path", "%s is not UTF-8 text, so it is not a source this module wrote; check path, "
+                               "or convert the file to UTF-8 (or remove it) and run again" % path)
 
 
 def table_is_current(path, table, map_type):
@@ -241,20 +431,34 @@ def refuse_visible_secrets(module):
                              "(it implies secret=true). Nothing was changed.")
 
 
-def postfix_warnings(err):
-    return [line.strip() for line in err.splitlines() if "warning:" in line or "fatal:" in line]
+def redact(line, path, keys):
+    """A warning about a secret table, cut after the first key it names: what follows could quote the
+    value. Naming no key, it is cut where Postfix starts quoting the source ("...")."""
+    start = line.rfind(path) + len(path) if path in line else 0
+    found = [(line.find(key, start), -len(key)) for key in keys if key and line.find(key, start) >= 0]
+    if found:
+        position, minus_length = min(found)
+        end = position - minus_length
+        if line[end:end + 1] == '"':
+            end += 1
+    else:
+        end = line.find('"', start)
+        if end < 0:
+            return line
+    return line[:end].rstrip() + (HIDDEN if line[end:].strip() else "")
 
 
 class Builder:
     """Writes sources and builds tables beside the live ones, then moves them into place."""
 
-    def __init__(self, module, postfix, path, map_type, flavour, secret):
+    def __init__(self, module, postfix, path, map_type, flavour, secret, keys=()):
         self.module = module
         self.postfix = postfix
         self.path = path
         self.map_type = map_type
         self.flavour = flavour
         self.secret = secret
+        self.keys = list(keys)
         self.temp = temp_name(path)
         self.suffix = TABLE_SUFFIX.get(map_type, "")
 
@@ -276,27 +480,42 @@ class Builder:
         """The live source under a temporary name (a hard link: free, same owner and mode)."""
         os.link(self.path, self.temp)
 
+    def problems(self, rc, out, err):
+        """Postfix's complaints in its own words, naming the live path instead of the temporary one;
+        for a secret table each is cut after the key it names. Every warning counts: a table
+        built with one (a duplicate key, say) is not the table the task describes."""
+        lines = [line.strip() for line in err.splitlines() if any(mark in line for mark in PROBLEM_MARKS)]
+        if rc != 0 and not lines:
+            lines = [line.strip() for line in (err or out).splitlines() if line.strip()] or ["exit status %d" % rc]
+        lines = [line.replace(self.temp, self.path) for line in lines]
+        if self.secret:
+            lines = [redact(line, self.path, self.keys) for line in lines]
+        return lines
+
     def build(self):
         """Build the table from the temporary source; Postfix's warnings fail the task."""
         argv = [self.postfix.bin(self.flavour)] + self.postfix.config_args() + ["%s:%s" % (self.map_type, self.temp)]
         rc, out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C", "LANG": "C"})
-        problems = postfix_warnings(err)
-        if rc != 0 or problems:
+        problems = self.problems(rc, out, err)
+        if problems:
             self.cleanup()
-            self.module.fail_json(msg="%s refused %s (nothing was changed): %s" % (
-                self.flavour, self.path, " | ".join(problems or [(err or out).strip()]).replace(self.temp, self.path)))
+            self.module.fail_json(msg="%s refused %s (nothing was changed): %s. Correct what Postfix names, in the "
+                                      "entries or the source file, and run again."
+                                      % (self.flavour, self.path, " | ".join(problems)))
         self.module.set_fs_attributes_if_different(self.attributes(self.temp + self.suffix), False)
 
     def check_parses(self):
-        """For tables Postfix reads from source: let it parse the temporary source."""
+        """For tables Postfix reads from source: let it parse the temporary source. The lookup's exit
+        status only says whether the probe key was found, so its warnings alone decide."""
         argv = [self.postfix.bin("postmap")] + self.postfix.config_args() + [
             "-q", "hardened-relay-probe", "%s:%s" % (self.map_type, self.temp)]
-        dummy, dummy, err = self.module.run_command(argv, environ_update={"LC_ALL": "C", "LANG": "C"})
-        problems = postfix_warnings(err)
+        dummy, out, err = self.module.run_command(argv, environ_update={"LC_ALL": "C", "LANG": "C"})
+        problems = self.problems(0, out, err)
         if problems:
             self.cleanup()
-            self.module.fail_json(msg="Postfix cannot read %s as a %s table (nothing was changed): %s" % (
-                self.path, self.map_type, " | ".join(problems).replace(self.temp, self.path)))
+            self.module.fail_json(msg="Postfix cannot read %s as a %s table (nothing was changed): %s. Correct what "
+                                      "Postfix names in the entries and run again."
+                                      % (self.path, self.map_type, " | ".join(problems)))
 
     def install(self, source_changed, indexed):
         """Move source and table into place. A running Postfix sees the old table or the new one,
@@ -317,9 +536,34 @@ class Builder:
         self.cleanup()
 
     def cleanup(self):
+        # Also called while failing: a leftover it cannot remove is removed by the next run.
         for leftover in (self.temp, self.temp + self.suffix):
-            if os.path.exists(leftover):
+            try:
                 os.unlink(leftover)
+            except OSError:
+                pass
+
+
+def apply_changes(module, builder, wanted_text, source_changed, rebuild):
+    """Stage, check and install. An OS error (a read-only file system, a full disk) fails naming
+    path, with the temporary files removed."""
+    try:
+        remove_leftovers(builder.path)
+        if source_changed:
+            builder.stage_source(wanted_text)
+        elif rebuild:
+            builder.link_source()
+        if rebuild:
+            builder.build()
+        elif source_changed:
+            builder.check_parses()
+        if source_changed or rebuild:
+            builder.install(source_changed, rebuild)
+    except OSError as exc:
+        builder.cleanup()
+        module.fail_json(msg="path: could not write the new source or table beside %s (%s); make the directory "
+                             "writable for the user Ansible runs as (become: true), free space, or choose another "
+                             "path." % (builder.path, exc.strerror or exc))
 
 
 def main():
@@ -341,6 +585,7 @@ def main():
     refuse_visible_secrets(module)
     params = module.params
     path = params["path"]
+    refuse(module, "path", path_problem(path))
     secret = params["secret"] or params["secret_entries"] is not None
     flavour = params["flavour"]
     if secret and params["mode"] is None:
@@ -349,56 +594,39 @@ def main():
     map_type = resolve_type(module, postfix)
     if flavour == "postalias" and map_type in SOURCE_ONLY_TYPES:
         module.fail_json(msg="type: postalias builds indexed tables only, not %s" % map_type)
+    indexed = map_type not in SOURCE_ONLY_TYPES
+    table = path + TABLE_SUFFIX[map_type] if indexed else path
+    refuse(module, "path", table_problem(table) if indexed else None)
 
-    given = params["secret_entries"] if params["secret_entries"] is not None else params["entries"]
-    if given is None:
+    variable = "secret_entries" if params["secret_entries"] is not None else "entries"
+    entries = []
+    if params[variable] is None:
         # Building from the admin's own source: it is not read here, so checking an unchanged
         # table costs a few stat calls whatever its size.
         if not os.path.exists(path):
             module.fail_json(msg="path: %s does not exist; create it or give entries" % path)
         current_text = wanted_text = None
-        count = None
     else:
-        try:
-            entries = normalize_entries(given, map_type, flavour)
-        except ValueError as exc:
-            variable = "secret_entries" if params["secret_entries"] is not None else "entries"
-            module.fail_json(msg="%s: %s" % (variable, exc))
+        entries = wanted_entries(module, variable, map_type, flavour, secret)
         wanted_text = render_source(entries, flavour)
-        current_text = None
-        if os.path.exists(path):
-            with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-                current_text = handle.read()
-        count = len(entries)
+        current_text = read_source(module, path)
     source_changed = wanted_text != current_text
-
-    indexed = map_type not in SOURCE_ONLY_TYPES
-    table = path + TABLE_SUFFIX[map_type] if indexed else path
     rebuild = indexed and (source_changed or params["force"] or not table_is_current(path, table, map_type))
 
     if source_changed or rebuild:
+        refuse(module, "path", writable_problem(path))
         require_support(module, postfix, map_type)
 
     result = dict(changed=source_changed or rebuild, table=table, map_type=map_type,
                   lookup="%s:%s" % (map_type, path), source_changed=source_changed, rebuilt=rebuild)
-    if count is not None:
-        result["entries"] = count
+    if wanted_text is not None:
+        result["entries"] = len(entries)
     if module._diff and source_changed:
         result["diff"] = entries_diff(current_text or "", wanted_text, flavour, path, secret, map_type)
 
     if not module.check_mode:
-        remove_leftovers(path)
-        builder = Builder(module, postfix, path, map_type, flavour, secret)
-        if source_changed:
-            builder.stage_source(wanted_text)
-        elif rebuild:
-            builder.link_source()
-        if rebuild:
-            builder.build()
-        elif source_changed:
-            builder.check_parses()
-        if source_changed or rebuild:
-            builder.install(source_changed, rebuild)
+        builder = Builder(module, postfix, path, map_type, flavour, secret, [key for key, dummy in entries])
+        apply_changes(module, builder, wanted_text, source_changed, rebuild)
     # Owner, group and mode asked for, on source and table alike, also when nothing was rebuilt
     # (in check mode this only reports; files that would be created get them when built).
     for target in (path, table) if indexed else (path,):

@@ -28,7 +28,8 @@ class ModuleExit(Exception):
 
 class Runner:
     """Calls main() of a module; `commands` records every argv, `respond` answers them, `logs`
-    holds what the module logged (as AnsibleModule.log would write it, no_log values masked)."""
+    holds what the module logged (as AnsibleModule.log would write it, no_log values masked),
+    `printed` what run_json's module wrote to stdout and stderr, as the controller gets it."""
 
     def __init__(self, monkeypatch, remote_tmp, capsys):
         self.monkeypatch = monkeypatch
@@ -36,6 +37,7 @@ class Runner:
         self.capsys = capsys
         self.commands = []
         self.logs = []
+        self.printed = ""
         self.respond = None
 
     def run(self, module, args, check_mode=False, diff=False):
@@ -58,7 +60,9 @@ class Runner:
         with patch_module_args(self._args(args, check_mode, diff)):
             with pytest.raises(SystemExit):
                 module.main()
-        result = json.loads(self.capsys.readouterr().out)
+        captured = self.capsys.readouterr()
+        self.printed = captured.out + captured.err
+        result = json.loads(captured.out)
         return ModuleExit(result, result.get("failed", False))
 
     def _args(self, args, check_mode, diff):

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
+
 from ansible_collections.hardened.relay.plugins.modules import postfix_info
 
 
@@ -63,3 +65,40 @@ def test_shipped_level_falls_back_by_version(tmp_path, monkeypatch):
     monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
     assert postfix_info.shipped_compatibility_level(str(tmp_path), [3, 7, 11]) == "3.6"
     assert postfix_info.shipped_compatibility_level(str(tmp_path), [3, 4, 0]) == "2"
+
+
+def test_config_dir_that_does_not_exist(runner, tmp_path):
+    runner.respond = respond
+    exit_ = runner.run(postfix_info, dict(config_dir=str(tmp_path / "nowhere")))
+    assert exit_.failed and exit_.result["msg"].startswith("config_dir: %s does not exist" % (tmp_path / "nowhere"))
+    assert runner.commands == []
+
+
+def test_config_dir_that_is_a_file(runner, tmp_path):
+    (tmp_path / "file").write_text("")
+    runner.respond = respond
+    exit_ = runner.run(postfix_info, dict(config_dir=str(tmp_path / "file")))
+    assert exit_.failed and "config_dir: %s is not a directory" % (tmp_path / "file") in exit_.result["msg"]
+
+
+@pytest.mark.parametrize("name", ["main.cf", "master.cf"])
+def test_main_cf_or_master_cf_that_is_a_directory(runner, tmp_path, name):
+    (tmp_path / name).mkdir()
+    runner.respond = respond
+    exit_ = runner.run(postfix_info, dict(config_dir=str(tmp_path)))
+    assert exit_.failed and exit_.result["msg"].startswith("config_dir: %s is not a regular file" % (tmp_path / name))
+    assert runner.commands == []
+
+
+def test_config_dir_with_a_line_break(runner, tmp_path):
+    runner.respond = respond
+    exit_ = runner.run(postfix_info, dict(config_dir=str(tmp_path) + "\nx"))
+    assert exit_.failed and exit_.result["msg"].startswith("config_dir: ") and "line break" in exit_.result["msg"]
+
+
+def test_postconf_that_prints_no_version(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    (tmp_path / "main.cf").write_text("")
+    runner.respond = lambda argv: (0, "compatibility_level = 3.6\n", "")
+    exit_ = runner.run(postfix_info, dict(config_dir=str(tmp_path)))
+    assert exit_.failed and "postconf printed no value for mail_version" in exit_.result["msg"]

@@ -1,0 +1,123 @@
+# Copyright: (c) 2026, hardened.relay developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Checks that a value can be written into its file on the target without becoming structure.
+
+Each function returns None for a value that is safe where it goes, else the reason and the fix
+as the end of a sentence ("contains a newline, which would ..."); the caller names the variable.
+Sources: postconf(5) (main.cf syntax), master(5) (columns, -o and { } groups), postmap(1) and
+access(5) (table source lines)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+# Characters that end a logical line or a file record wherever they appear.
+_LINE_BREAKS = re.compile(r"[\r\n\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+PARAMETER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+# A master.cf service name: a name or port, or host:port with an IPv4, [IPv6] or DNS host.
+SERVICE_NAME = re.compile(r"^(?:(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):)?[A-Za-z0-9_.-]+\Z")
+SERVICE_TYPES = ("inet", "unix", "unix-dgram", "fifo", "pass")
+COLUMNS = {
+    "private": re.compile(r"^[yn-]\Z"),
+    "unprivileged": re.compile(r"^[yn-]\Z"),
+    "chroot": re.compile(r"^[yn-]\Z"),
+    "wakeup": re.compile(r"^(?:-|[0-9]{1,6}\??)\Z"),
+    "process_limit": re.compile(r"^(?:-|[0-9]{1,6})\Z"),
+}
+
+
+def line_break_problem(text):
+    """Why a single-line value would break its file, or None."""
+    if _LINE_BREAKS.search(text):
+        return "contains a line break, which would start a new line (a new setting) in the file; write it on one line"
+    return None
+
+
+def main_cf_value_problem(value):
+    """A main.cf value is one logical line; a leading blank on a following line would continue it."""
+    return line_break_problem(value)
+
+
+def braces_problem(text):
+    """Unbalanced { } groups change how Postfix splits a list or a master.cf command line."""
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return "closes a { } group it never opened, which changes how Postfix splits what follows; remove the '}'"
+    if depth:
+        return "opens a { } group it never closes, which swallows what follows; close it or remove the '{'"
+    return None
+
+
+def override_value_problem(value):
+    """A master.cf -o value is written as -o name=value or -o { name = value }: a brace or a line
+    break in it would end the override early and start another one."""
+    why = line_break_problem(value)
+    if why is None and ("{" in value or "}" in value):
+        why = ("contains a '{' or '}', which in master.cf would end this -o override early and start another; put the "
+               "value in a main.cf parameter of its own and refer to it as $name")
+    return why
+
+
+def column_problem(column, value):
+    """One master.cf column (private ... process_limit) is one word of a known form."""
+    pattern = COLUMNS.get(column)
+    if pattern is None:
+        return "is not a master.cf column"
+    if not pattern.match(value):
+        forms = {"wakeup": "'-' or seconds, optionally followed by '?'", "process_limit": "'-' or a number"}
+        return "is '%s', but this master.cf column takes %s (one word, no blanks)" % (
+            value, forms.get(column, "'y', 'n' or '-'"))
+    return None
+
+
+def service_name_problem(name):
+    if not SERVICE_NAME.match(name):
+        return ("is not a master.cf service name: a name or port, or host:port, one word without blanks or '/', e.g. "
+                "'submission', '2525' or '127.0.0.1:10025'")
+    return None
+
+
+def command_problem(words):
+    """The command column after the program name: arguments, never -o (the overrides go in options).
+
+    A Postfix daemon reads its options up to the first word that is not one (its getopt stops
+    there), so "-o" after "argv=" belongs to the program pipe or spawn runs (sendmail -oi)."""
+    options = True
+    for word in words:
+        why = line_break_problem(word)
+        if why:
+            return why
+        options = options and word.startswith("-")
+        if options and "o" in word.lstrip("-{"):
+            return ("passes '%s' on the command line, where it is an override the role cannot see; give every -o override "
+                    "in the service's options, {parameter: value}" % word)
+        if word.startswith("{") and "-o" in word:
+            return "passes an override in a { } group on the command line; give it in the service's options"
+    return braces_problem(" ".join(words))
+
+
+def table_key_problem(key, map_type, pattern_types):
+    """A key is the first word of a source line (a delimited pattern for pcre and regexp)."""
+    why = line_break_problem(key)
+    if why:
+        return why
+    if not key.strip():
+        return "is empty; give the address, domain or pattern to match"
+    if key.lstrip().startswith("#"):
+        return "starts with '#', which makes the whole line a comment; remove the '#'"
+    if map_type not in pattern_types and any(c.isspace() for c in key):
+        return "holds a blank; postmap would read the first word as the key and the rest as its value"
+    return None
+
+
+def table_value_problem(value):
+    why = line_break_problem(value)
+    if why:
+        return why
+    if not value.strip():
+        return "is empty; give an action such as REJECT, DUNNO or '550 5.7.1 text'"
+    return None
