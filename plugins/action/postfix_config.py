@@ -50,11 +50,11 @@ class ActionModule(ActionBase):
             result.update(failed=True, problems=problems, msg=REFUSAL + " | ".join(problems))
             return result
         config["listeners"] = master.listeners(config, variables["postfix_inet_interfaces"])
+        config["trusted_networks"] = guard.trusted_networks(config)
         config["postconf_services"] = [dict((k, v) for k, v in s.items() if k != "origin") for s in config["master_cf"]]
         for table in config["tables"]:
             if table["secret"]:  # the secret itself stays in its variable (no_log in the task that writes it)
                 table["entries"] = [[key, MASK] for key, dummy in table["entries"]]
-            table["postmap_entries"] = [{"key": key, "value": value} for key, value in table["entries"]]
         result.update(changed=False, ansible_facts={"__postfix_config": config},
                       msg="The configuration passed the open-relay guard.")
         return result

@@ -198,6 +198,28 @@ def warnings_about(stderr, names):
 
 
 DEFAULT_CONFIG_DIR = "/etc/postfix"
+# Where a Postfix package keeps its pristine main.cf when config_directory has no main.cf.proto.
+DISTRIBUTED_PROTOS = ("/usr/share/postfix/main.cf.dist",)
+
+
+def version_tuple(version):
+    """[major, minor, patch] of a mail_version such as "3.7.11"."""
+    return [int(part) for part in re.findall(r"\d+", version)[:3]]
+
+
+def shipped_compatibility_level(config_directory, version):
+    """The compatibility_level in the main.cf.proto this Postfix ships: the level a new
+    installation of it uses. 3.6 (the last level that changed defaults) for a Postfix 3.6 or
+    later without the file, 2 for older ones."""
+    for proto in (os.path.join(config_directory, "main.cf.proto"),) + DISTRIBUTED_PROTOS:
+        try:
+            with open(proto, encoding="utf-8", errors="replace") as handle:
+                level = parse_main_cf(handle.read()).get("compatibility_level")
+        except OSError:
+            continue
+        if level:
+            return level
+    return "3.6" if version >= [3, 6] else "2"
 
 
 class PostfixCommand:

@@ -28,6 +28,15 @@ DEFAULT_HELO = "selftest.hardened-relay.invalid"
 DEFAULT_TIMEOUT = 30
 TLS_MODES = ("none", "starttls", "wrapper")
 VERDICTS = ("refused", "relayed", "unreachable", "error")
+# The module options that shape the stranger (relay_selftest, and postfix_apply's selftest).
+STRANGER_OPTIONS = dict(
+    trusted_networks=dict(type="list", elements="str", required=True),
+    recipient=dict(type="str", default=DEFAULT_RECIPIENT),
+    sender=dict(type="str", default=DEFAULT_SENDER),
+    helo=dict(type="str", default=DEFAULT_HELO),
+    timeout=dict(type="int", default=DEFAULT_TIMEOUT),
+    source_address=dict(type="str"),
+)
 
 # Host addresses in ranges that are never routed on the Internet (RFC 2544 benchmarking first:
 # nobody numbers a real network from it; then shared address space, the documentation ranges,

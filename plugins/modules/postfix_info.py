@@ -115,34 +115,14 @@ chrooted_services:
 """
 
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hardened.relay.plugins.module_utils.postfix import (
-    DEFAULT_CONFIG_DIR, PostfixCommand, parse_assignments, parse_main_cf, parse_master_fields,
+    DEFAULT_CONFIG_DIR, PostfixCommand, parse_assignments, parse_master_fields, shipped_compatibility_level, version_tuple,
 )
 
-# Debian keeps a pristine copy of main.cf.proto here.
-DISTRIBUTED_PROTOS = ("/usr/share/postfix/main.cf.dist",)
 PARAMETERS = ("mail_version", "compatibility_level", "default_database_type", "config_directory",
               "queue_directory")
-
-
-def version_tuple(version):
-    return [int(p) for p in re.findall(r"\d+", version)[:3]]
-
-
-def shipped_compatibility_level(config_directory, version):
-    """The level in the main.cf.proto this Postfix ships."""
-    for proto in (os.path.join(config_directory, "main.cf.proto"),) + DISTRIBUTED_PROTOS:
-        try:
-            with open(proto, encoding="utf-8", errors="replace") as handle:
-                level = parse_main_cf(handle.read()).get("compatibility_level")
-        except OSError:
-            continue
-        if level:
-            return level
-    return "3.6" if version >= [3, 6] else "2"
 
 
 def config_dir_problem(config_dir, given):

@@ -269,7 +269,7 @@ source_addresses:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hardened.relay.plugins.module_utils import smtp_selftest
 from ansible_collections.hardened.relay.plugins.module_utils.smtp_selftest import (
-    DEFAULT_HELO, DEFAULT_RECIPIENT, DEFAULT_SENDER, DEFAULT_TIMEOUT, TLS_MODES, LoopbackHost, SelftestError,
+    TLS_MODES, LoopbackHost, SelftestError,
     Terminated,
 )
 
@@ -283,12 +283,7 @@ def main():
                 port=dict(type="int", required=True),
                 tls=dict(type="str", choices=list(TLS_MODES), default="starttls"),
             )),
-            trusted_networks=dict(type="list", elements="str", required=True),
-            recipient=dict(type="str", default=DEFAULT_RECIPIENT),
-            sender=dict(type="str", default=DEFAULT_SENDER),
-            helo=dict(type="str", default=DEFAULT_HELO),
-            timeout=dict(type="int", default=DEFAULT_TIMEOUT),
-            source_address=dict(type="str"),
+            **smtp_selftest.STRANGER_OPTIONS
         ),
         supports_check_mode=True,
     )

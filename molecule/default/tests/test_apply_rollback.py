@@ -29,9 +29,9 @@ def rolled_back_fixture():
 def test_unrunnable_configuration_fails_the_play_with_postfixs_words(rolled_back):
     output = rolled_back.stdout + rolled_back.stderr
     assert rolled_back.returncode != 0, output[-3000:]
-    assert "the previous one was put back" in output, output[-3000:]
+    assert "The previous configuration was put back" in output, output[-3000:]
     # Postfix's own reason, from its log, e.g. "fatal: parameter inet_interfaces: no local interface found for 192.0.2.99".
-    assert "192.0.2.99" in output.split("Postfix said:", 1)[-1], output[-3000:]
+    assert "192.0.2.99" in output.split("Postfix logged:", 1)[-1], output[-3000:]
 
 
 @pytest.mark.parametrize("relay", RELAYS)

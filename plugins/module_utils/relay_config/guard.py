@@ -28,13 +28,16 @@ LISTENER_SWITCHES = {
     "smtpd_sasl_auth_enable": ("yes", "no"),
     "smtpd_tls_auth_only": ("yes",),
 }
+# Opt-ins an smtpd listener may carry under conditions the guard checks (_check_switches).
+LISTENER_OPT_INS = ("smtpd_upstream_proxy_protocol",)
 # Relay-relevant parameters the role writes itself from checked variables; the guard checks the
 # domain lists below, the rest it sets to fixed safe values.
 ROLE_RELAY = ("mydestination", "relay_domains", "inet_interfaces", "parent_domain_matches_subdomains",
               "smtpd_sasl_type", "smtpd_sasl_path", "cyrus_sasl_config_path", "smtpd_sasl_security_options",
               "smtpd_sasl_tls_security_options", "smtpd_sasl_authenticated_header", "broken_sasl_auth_clients",
               "smtpd_tls_security_level", "smtpd_tls_auth_only", "smtpd_sender_login_maps", "smtpd_restriction_classes",
-              "smtpd_tls_cert_file", "smtpd_tls_key_file") + LISTENER_POLICY
+              "smtpd_tls_cert_file", "smtpd_tls_key_file", "relay_clientcerts", "smtpd_tls_ask_ccert",
+              "smtpd_tls_fingerprint_digest") + LISTENER_POLICY
 DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 # What mydestination may name besides domains: the macros Postfix's own default uses.
 DESTINATION_MACROS = ("$myhostname", "localhost.$mydomain", "$mydomain", "localhost", "${myhostname}", "localhost.${mydomain}",
@@ -157,7 +160,7 @@ class _Guard:
             smtpd = name == "smtpd"
             for option, value in service["options"].items():
                 kind = parameters.classify(option)
-                handled = smtpd and (option in LISTENER_POLICY or option in LISTENER_SWITCHES)
+                handled = smtpd and (option in LISTENER_POLICY or option in LISTENER_SWITCHES or option in LISTENER_OPT_INS)
                 if kind == "safe" or handled or option == "syslog_name":
                     continue
                 why = parameters.RELAY.get(option, "can decide relaying or who the client is") if kind == "relay" \
@@ -217,6 +220,16 @@ class _Guard:
             if name in service["options"] and value not in allowed:
                 self.add("%s.%s is '%s'; the role allows %s here (AUTH only over TLS, no weaker TLS rule)." % (
                     origin, name, value, " or ".join(allowed)))
+        proxy = service["options"].get("smtpd_upstream_proxy_protocol")
+        if proxy is not None and proxy != "":
+            trusting = [n for n in ("mynetworks", "smtpd_authorized_xclient_hosts") if service["options"].get(n) != ""]
+            if proxy != "haproxy" or trusting:
+                self.add("%s.smtpd_upstream_proxy_protocol makes Postfix take the client address from a proxy header, which "
+                         "anyone who reaches the port directly can forge; %s. Use postfix_proxy_protocol_listeners for the "
+                         "role's listeners, or give this service empty mynetworks and smtpd_authorized_xclient_hosts "
+                         "overrides so that it trusts no network (its clients relay by AUTH only)." % (
+                             origin, "only haproxy is supported" if proxy != "haproxy" else "this service still trusts "
+                             + " and ".join(trusting)))
         if effective.get("smtpd_sasl_auth_enable") == "yes" and not self.model.get("sasl_mechanisms"):
             self.add("%s.smtpd_sasl_auth_enable turns AUTH on while postfix_sasl_enabled is false, so Postfix would use its "
                      "SASL library's defaults (every installed mechanism and password store). Set postfix_sasl_enabled "
@@ -271,3 +284,17 @@ def judge(variables):
     config, build_problems = model.build(variables)
     found += [p for p in build_problems + problems(config, variables["postfix_mynetworks_allow_public"]) if p not in found]
     return config, found
+
+
+def trusted_networks(config):
+    """Every network some listener trusts (mynetworks, XCLIENT hosts, main.cf and overrides): the
+    self-test's stranger must come from none of them. Exclusions (!net) only narrow trust."""
+    found = []
+    for section in config["main_cf"]:
+        for parameter in section["parameters"]:
+            if parameter["name"] in ("mynetworks", "smtpd_authorized_xclient_hosts"):
+                found += relay_policy.TOKEN.findall(parameter["value"])
+    for service in master.smtpd_services(config):
+        for name in ("mynetworks", "smtpd_authorized_xclient_hosts"):
+            found += relay_policy.TOKEN.findall(service["options"].get(name, ""))
+    return sorted(set(item for item in found if not item.startswith("!")))

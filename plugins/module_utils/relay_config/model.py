@@ -22,6 +22,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import PATTERN_TYPES, render_source, split_entry
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import syntax
 
@@ -34,6 +36,11 @@ STAGES = ("client", "helo", "sender", "relay", "recipient", "data", "end_of_data
 # The -o overrides that make submission and smtps serve authenticated clients only.
 AUTHENTICATED_ONLY = {"smtpd_client_restrictions": "permit_sasl_authenticated,reject",
                       "smtpd_relay_restrictions": "permit_sasl_authenticated,reject"}
+# A listener behind a load balancer: the client address comes from the PROXY header, which anyone
+# who reaches the port directly can forge, so that listener trusts no network.
+PROXIED = {"smtpd_upstream_proxy_protocol": "haproxy", "mynetworks": "", "smtpd_authorized_xclient_hosts": ""}
+SHA256_FINGERPRINT = re.compile(r"^[0-9A-F]{2}(?::[0-9A-F]{2}){31}\Z")
+CERT_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}\Z")
 # Table actions that send mail somewhere: with a pattern's $1 in them, the sender would choose where.
 SUBSTITUTED_ACTIONS = ("REDIRECT", "BCC", "FILTER")
 # Table types the role builds, and the Debian package each needs beyond postfix.
@@ -195,6 +202,10 @@ class Builder:
         if postscreen and v["postfix_postscreen_access"]:
             lookups["postscreen_access"] = self.table("postscreen_access.cidr", "cidr", v["postfix_postscreen_access"],
                                                       "postfix_postscreen_access")
+        certs = v["postfix_relay_clientcerts"] or []
+        if certs:
+            lookups["relay_clientcerts"] = self.table("relay_clientcerts", "auto", self._clientcerts(certs),
+                                                      "postfix_relay_clientcerts")
         for name, spec in (v["postfix_access_maps"] or {}).items():
             spec = spec if isinstance(spec, dict) else {}
             self.table(str(name), str(spec.get("type", "auto")), spec.get("entries", []), "postfix_access_maps.%s" % name)
@@ -225,6 +236,23 @@ class Builder:
             lists = dict((stage, entries if stage == "relay" else warn_if_reject(entries, classes))
                          for stage, entries in lists.items())
         return lists
+
+    def _clientcerts(self, certs):
+        """relay_clientcerts entries, fingerprint -> name; SHA256 fingerprints only (32 bytes)."""
+        entries = {}
+        for index, cert in enumerate(certs):
+            fingerprint = str(cert.get("fingerprint", "")).upper() if isinstance(cert, dict) else ""
+            name = str(cert.get("name", "")) if isinstance(cert, dict) else ""
+            if not SHA256_FINGERPRINT.match(fingerprint):
+                self.problems.append("postfix_relay_clientcerts[%d].fingerprint is '%s', not a SHA256 fingerprint; give the "
+                                     "32 bytes as hex pairs with colons, as 'openssl x509 -noout -fingerprint -sha256' prints "
+                                     "them." % (index, fingerprint))
+            elif not CERT_NAME.match(name):
+                self.problems.append("postfix_relay_clientcerts[%d].name is '%s'; give one word that says whose certificate "
+                                     "it is (letters, digits, '.', '_', '-', '@')." % (index, name))
+            else:
+                entries[fingerprint] = name
+        return entries
 
     def _main(self, lookups, postscreen):
         v = self.v
@@ -271,7 +299,7 @@ class Builder:
         self.section("Restrictions, one list per stage, in order", restrictions)
         if postscreen:
             self._postscreen(lookups)
-        self._tls()
+        self._tls(lookups)
         if v["postfix_sasl_enabled"]:
             self.section("SMTP AUTH through saslauthd, offered on submission and smtps only (master.cf), after TLS", [
                 ("smtpd_sasl_type", "cyrus", "postfix_sasl_enabled"), ("smtpd_sasl_path", "smtpd", "postfix_sasl_enabled"),
@@ -312,9 +340,13 @@ class Builder:
              "postfix_postscreen_greet_action"),
             ("postscreen_cache_map", "{cache_type}:$data_directory/postscreen_cache", "the role", FACT)])
 
-    def _tls(self):
+    def _tls(self, lookups):
         v = self.v
-        self.section("TLS: opportunistic on port 25, required on submission (master.cf); no AUTH without it", [
+        clientcerts = [("relay_clientcerts", lookups["relay_clientcerts"], "postfix_relay_clientcerts"),
+                       ("smtpd_tls_ask_ccert", True, "postfix_relay_clientcerts"),
+                       ("smtpd_tls_fingerprint_digest", "sha256", "postfix_relay_clientcerts")] \
+            if "relay_clientcerts" in lookups else []
+        self.section("TLS: opportunistic on port 25, required on submission (master.cf); no AUTH without it", clientcerts + [
             ("smtpd_tls_cert_file", v["postfix_tls_cert_file"] or SELFSIGNED_CERT, "postfix_tls_cert_file"),
             ("smtpd_tls_key_file", v["postfix_tls_key_file"] or SELFSIGNED_KEY, "postfix_tls_key_file"),
             ("smtpd_tls_security_level", "may", "the role"), ("smtpd_tls_auth_only", True, "the role"),
@@ -359,7 +391,9 @@ class Builder:
         if v["postfix_sasl_enabled"] and v["postfix_sender_login_maps"]:
             # An authenticated user may only send as the addresses the sender login map gives them.
             sasl["smtpd_sender_restrictions"] = "reject_sender_login_mismatch,permit_sasl_authenticated,reject"
-        smtp_options = self.options(v["postfix_smtp_options"], "postfix_smtp_options")
+        proxied = set(v["postfix_proxy_protocol_listeners"] or [])
+        smtp_options = dict(PROXIED if "smtp" in proxied else {})
+        smtp_options.update(self.options(v["postfix_smtp_options"], "postfix_smtp_options"))
         # With postscreen, it answers port 25 and hands the clients that pass to the smtpd "pass" service.
         self.service("smtp", "inet", v["postfix_smtp_enabled"], "postscreen" if postscreen else "smtpd",
                      {} if postscreen else smtp_options, "postfix_smtp_options", process_limit="1" if postscreen else "-")
@@ -369,6 +403,7 @@ class Builder:
         for name, base in (("submission", {"syslog_name": "postfix/submission", "smtpd_tls_security_level": "encrypt"}),
                            ("smtps", {"syslog_name": "postfix/smtps", "smtpd_tls_wrappermode": "yes"})):
             options = dict(base, **AUTHENTICATED_ONLY)
+            options.update(PROXIED if name in proxied else {})
             options.update(sasl)
             options.update(self.options(v["postfix_%s_options" % name], "postfix_%s_options" % name))
             self.service(name, "inet", v["postfix_%s_enabled" % name], "smtpd", options, "postfix_%s_options" % name)
@@ -486,6 +521,9 @@ def variable_problems(v):
     if v["postfix_postscreen_enabled"] and not v["postfix_smtp_enabled"]:
         found.append("postfix_postscreen_enabled is true but postfix_smtp_enabled is false, and postscreen only guards "
                      "port 25: turn port 25 on, or postscreen off.")
+    if "smtp" in (v["postfix_proxy_protocol_listeners"] or []) and v["postfix_postscreen_enabled"]:
+        found.append("postfix_proxy_protocol_listeners has smtp while postfix_postscreen_enabled is true; postscreen would "
+                     "read the proxy header itself. Turn postscreen off behind a load balancer.")
     if bool(v["postfix_relayhost_username"]) != bool(v["postfix_relayhost_password"]):
         found.append("Set both postfix_relayhost_username and postfix_relayhost_password, or neither.")
     if v["postfix_relayhost_username"] and not v["postfix_relayhost"]:

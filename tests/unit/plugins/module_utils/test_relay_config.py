@@ -150,6 +150,34 @@ def test_tricky_but_safe_is_accepted(name):
     assert problems_of(**SAFE[name]) == []
 
 
+CERT = ":".join(["AB"] * 32)
+SAFE.update({
+    "submission behind a load balancer (opt-in)": dict(postfix_proxy_protocol_listeners=["submission", "smtps"]),
+    "port 25 behind a load balancer (opt-in)": dict(postfix_proxy_protocol_listeners=["smtp"]),
+    "a user service behind a load balancer that trusts no network": dict(postfix_master_services=[
+        {"name": "10.0.0.5:2525", "type": "inet", "private": "n", "command": "smtpd", "options": {
+            "smtpd_upstream_proxy_protocol": "haproxy", "mynetworks": "", "smtpd_authorized_xclient_hosts": ""}}]),
+    "client certificates that may relay (opt-in)": dict(
+        postfix_relay_clientcerts=[{"fingerprint": CERT.lower(), "name": "app1"}],
+        postfix_smtpd_relay_restrictions=["permit_mynetworks", "permit_tls_clientcerts", "reject_unauth_destination"]),
+})
+
+
+def test_a_proxied_listener_trusts_no_network():
+    config, dummy = judge(postfix_proxy_protocol_listeners=["smtp"])
+    assert service(config, "smtp")["options"] == {"smtpd_upstream_proxy_protocol": "haproxy", "mynetworks": "",
+                                                  "smtpd_authorized_xclient_hosts": ""}
+
+
+def test_client_certificates_are_a_table_of_sha256_fingerprints():
+    config, dummy = judge(postfix_relay_clientcerts=[{"fingerprint": CERT.lower(), "name": "app1"}])
+    table = next(t for t in config["tables"] if t["path"].endswith("/relay_clientcerts"))
+    assert table["entries"] == [[CERT, "app1"]]
+    params = main_cf(config)
+    assert params["smtpd_tls_fingerprint_digest"] == "sha256" and params["smtpd_tls_ask_ccert"] == "yes"
+    assert params["relay_clientcerts"] == "${default_database_type}:/etc/postfix/maps/relay_clientcerts"
+
+
 # Tricky and unsafe, one per class of hole: (changes, a regex one problem must match).
 UNSAFE = {
     "port 25 override permits": ({"postfix_smtp_options": {"smtpd_relay_restrictions": "permit"}},
@@ -268,6 +296,17 @@ UNSAFE = {
                              r"^postfix_main_cf_extra\.known_tcp_ports"),
     "AUTH without the role's SASL": ({"postfix_submission_options": {"smtpd_sasl_auth_enable": "yes"}},
                                      r"^postfix_submission_options\.smtpd_sasl_auth_enable turns AUTH on while"),
+    "a user service behind a load balancer that trusts mynetworks": ({"postfix_master_services": [
+        {"name": "10.0.0.5:2525", "type": "inet", "private": "n", "command": "smtpd", "options": {
+            "smtpd_upstream_proxy_protocol": "haproxy", "smtpd_authorized_xclient_hosts": ""}}]},
+        r"^postfix_master_services\[0\]\.options\.smtpd_upstream_proxy_protocol.*still trusts mynetworks"),
+    "port 25 behind a load balancer with postscreen": ({"postfix_proxy_protocol_listeners": ["smtp"],
+                                                        "postfix_postscreen_enabled": True},
+                                                       r"^postfix_proxy_protocol_listeners has smtp while"),
+    "an MD5 client certificate fingerprint": ({"postfix_relay_clientcerts": [{"fingerprint": ":".join(["AB"] * 16), "name": "a"}]},
+                                              r"^postfix_relay_clientcerts\[0\]\.fingerprint .* not a SHA256"),
+    "relay_clientcerts from postfix_main_cf_extra": ({"postfix_main_cf_extra": {"smtpd_tls_ask_ccert": "yes"}},
+                                                     r"^postfix_main_cf_extra\.smtpd_tls_ask_ccert"),
     "an unknown parameter nothing refers to": ({"postfix_main_cf_extra": {"program_directory_x": "/tmp"}},
                                                r"^postfix_main_cf_extra\.program_directory_x sets program_directory_x, which is not"),
     "a parameter name with a trailing newline": ({"postfix_main_cf_extra": {"smtpd_relay_restrictions\n": "permit"}},

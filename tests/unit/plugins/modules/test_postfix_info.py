@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.hardened.relay.plugins.module_utils import postfix as postfix_utils
 from ansible_collections.hardened.relay.plugins.modules import postfix_info
 
 
@@ -33,7 +34,7 @@ def respond(argv):
 
 
 def test_facts(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    monkeypatch.setattr(postfix_utils, "DISTRIBUTED_PROTOS", ())
     (tmp_path / "main.cf").write_text("compatibility_level = 3.6\n")
     (tmp_path / "main.cf.proto").write_text("# comment\ncompatibility_level = 3.10\n")
     runner.respond = respond
@@ -50,7 +51,7 @@ def test_facts(runner, tmp_path, monkeypatch):
 
 
 def test_without_main_cf_postconf_reads_a_scratch_directory(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    monkeypatch.setattr(postfix_utils, "DISTRIBUTED_PROTOS", ())
     (tmp_path / "master.cf").write_text("smtp inet n - y - - smtpd\n")
     runner.respond = respond
     result = runner.run(postfix_info, dict(config_dir=str(tmp_path))).result
@@ -62,9 +63,9 @@ def test_without_main_cf_postconf_reads_a_scratch_directory(runner, tmp_path, mo
 
 
 def test_shipped_level_falls_back_by_version(tmp_path, monkeypatch):
-    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
-    assert postfix_info.shipped_compatibility_level(str(tmp_path), [3, 7, 11]) == "3.6"
-    assert postfix_info.shipped_compatibility_level(str(tmp_path), [3, 4, 0]) == "2"
+    monkeypatch.setattr(postfix_utils, "DISTRIBUTED_PROTOS", ())
+    assert postfix_utils.shipped_compatibility_level(str(tmp_path), [3, 7, 11]) == "3.6"
+    assert postfix_utils.shipped_compatibility_level(str(tmp_path), [3, 4, 0]) == "2"
 
 
 def test_config_dir_that_does_not_exist(runner, tmp_path):
@@ -97,7 +98,7 @@ def test_config_dir_with_a_line_break(runner, tmp_path):
 
 
 def test_postconf_that_prints_no_version(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(postfix_info, "DISTRIBUTED_PROTOS", ())
+    monkeypatch.setattr(postfix_utils, "DISTRIBUTED_PROTOS", ())
     (tmp_path / "main.cf").write_text("")
     runner.respond = lambda argv: (0, "compatibility_level = 3.6\n", "")
     exit_ = runner.run(postfix_info, dict(config_dir=str(tmp_path)))
