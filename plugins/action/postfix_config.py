@@ -13,8 +13,7 @@ import os
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
-from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, master
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard
 
 REFUSAL = "Refusing this Postfix configuration (nothing was changed): "
 
@@ -49,12 +48,7 @@ class ActionModule(ActionBase):
         if problems:
             result.update(failed=True, problems=problems, msg=REFUSAL + " | ".join(problems))
             return result
-        config["listeners"] = master.listeners(config, variables["postfix_inet_interfaces"])
-        config["trusted_networks"] = guard.trusted_networks(config)
-        config["postconf_services"] = [dict((k, v) for k, v in s.items() if k != "origin") for s in config["master_cf"]]
-        for table in config["tables"]:
-            if table["secret"]:  # the secret itself stays in its variable (no_log in the task that writes it)
-                table["entries"] = [[key, MASK] for key, dummy in table["entries"]]
+        guard.for_the_host(config, variables["postfix_inet_interfaces"])
         result.update(changed=False, ansible_facts={"__postfix_config": config},
                       msg="The configuration passed the open-relay guard.")
         return result

@@ -19,7 +19,7 @@ sys.path.insert(0, os.environ["HR_INSTALLED_COLLECTIONS"])
 
 from relay_testlib import assert_relay_denied, container, inventory_hosts  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from relay_config_vars import validated  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, master  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 RELAYS = inventory_hosts("relays")
 UNTRUSTED = container("hr-default-client-untrusted")
@@ -48,10 +48,7 @@ def open_model():
     assert errors == []
     config, problems = guard.judge(variables)
     assert problems, "the guard must refuse this model; the test gives it to the transaction behind the guard's back"
-    config["listeners"] = master.listeners(config, ["all"])
-    config["trusted_networks"] = guard.trusted_networks(config)
-    config["postconf_services"] = [dict((k, v) for k, v in s.items() if k != "origin") for s in config["master_cf"]]
-    return config
+    return guard.for_the_host(config, ["all"])
 
 
 @pytest.fixture(name="applied", scope="module")

@@ -17,6 +17,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.hardened.relay.plugins.module_utils import relay_policy
+from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, model, parameters
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import DEFAULT_TYPE, INDEXED_TYPES, STAGES
 
@@ -84,7 +85,9 @@ class _Guard:
 
     # -- main.cf -------------------------------------------------------------------------------
     def _check_main_parameters(self):
-        role_written = set(n for n, p in self.main.items() if not p["origin"].startswith("postfix_main_cf_extra"))
+        # From every entry, not from self.main: Postfix reads the last of two entries, which would hide the role's.
+        role_written = set(p["name"] for section in self.model["main_cf"] for p in section["parameters"]
+                           if not p["origin"].startswith("postfix_main_cf_extra"))
         for name, parameter in self.main.items():
             origin = parameter["origin"]
             if not origin.startswith("postfix_main_cf_extra"):
@@ -298,3 +301,16 @@ def trusted_networks(config):
         for name in ("mynetworks", "smtpd_authorized_xclient_hosts"):
             found += relay_policy.TOKEN.findall(service["options"].get(name, ""))
     return sorted(set(item for item in found if not item.startswith("!")))
+
+
+def for_the_host(config, inet_interfaces):
+    """The model as the host gets it (the __postfix_config fact): with the listeners the
+    self-test talks to, the networks its stranger must avoid, the services in the postconf
+    module's form, and the secret tables' values masked (they stay in their variables)."""
+    config["listeners"] = master.listeners(config, inet_interfaces)
+    config["trusted_networks"] = trusted_networks(config)
+    config["postconf_services"] = [dict((k, v) for k, v in s.items() if k != "origin") for s in config["master_cf"]]
+    for table in config["tables"]:
+        if table["secret"]:
+            table["entries"] = [[key, MASK] for key, dummy in table["entries"]]
+    return config

@@ -24,8 +24,9 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hardened.relay.plugins.module_utils.postfix import TABLE_SUFFIX
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import PATTERN_TYPES, render_source, split_entry
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import syntax
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, syntax
 
 MAPS_DIR = "/etc/postfix/maps"
 SASL_DIR = "/etc/postfix/sasl"
@@ -217,7 +218,9 @@ class Builder:
             files.append({"path": SASL_DIR + "/smtpd.conf", "mode": "0644", "content": (
                 "# Written by the hardened.relay.postfix role: smtpd asks saslauthd (inside the chroot).\n"
                 "pwcheck_method: saslauthd\nmech_list: %s\n" % " ".join(v["postfix_sasl_mechanisms"]))})
-        return {"main_cf": self.sections, "master_cf": self.services, "tables": self.tables, "files": files,
+        tls = {"cert_file": v["postfix_tls_cert_file"] or SELFSIGNED_CERT, "key_file": v["postfix_tls_key_file"] or SELFSIGNED_KEY,
+               "selfsigned": not v["postfix_tls_cert_file"]}
+        return {"main_cf": self.sections, "master_cf": self.services, "tables": self.tables, "files": files, "tls": tls,
                 "packages": sorted(set(self.packages)),
                 "sasl_mechanisms": list(v["postfix_sasl_mechanisms"]) if v["postfix_sasl_enabled"] else []}
 
@@ -467,8 +470,7 @@ class Builder:
         check one and Postfix read the other."""
         written, reported = {}, set()
         for table in self.tables:
-            suffix = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb"}
-            paths = [table["path"]] + ([table["path"] + s for s in set(suffix.values())] if table["type"] in
+            paths = [table["path"]] + ([table["path"] + s for s in set(TABLE_SUFFIX.values())] if table["type"] in
                                        INDEXED_TYPES + ("auto",) else [])
             for path in paths:
                 pair = (written.get(path), table["origin"])
@@ -478,16 +480,14 @@ class Builder:
                 written.setdefault(path, table["origin"])
         role = dict(((s["name"], s["type"]), s["origin"]) for s in self.services if s["origin"].startswith("postfix_")
                     and not s["origin"].startswith("postfix_master_services"))
-        ports = {"smtp": "25", "25": "25", "submission": "587", "587": "587", "smtps": "465", "submissions": "465",
-                 "465": "465"}
-        enabled = dict((ports[s["name"]], s["name"]) for s in self.services if (s["name"], s["type"]) in ROLE_SERVICES
+        enabled = dict((master.port(s), s["name"]) for s in self.services if (s["name"], s["type"]) in ROLE_SERVICES
                        and s["type"] == "inet" and s["state"] == "present")
         seen = set()
         for service in self.services:
             if not service["origin"].startswith("postfix_master_services"):
                 continue
             key = (service["name"], service["type"])
-            port = ports.get(service["name"].rsplit(":", 1)[-1]) if service["type"] == "inet" else None
+            port = master.port(service) if service["type"] == "inet" else None
             if key in role or key in ROLE_SERVICES:
                 self.problems.append("%s is %s/%s, a service the role writes itself (its listeners carry the relay "
                                      "protection); change it through the role's variables (postfix_smtp_options, "

@@ -307,6 +307,8 @@ UNSAFE = {
                                               r"^postfix_relay_clientcerts\[0\]\.fingerprint .* not a SHA256"),
     "relay_clientcerts from postfix_main_cf_extra": ({"postfix_main_cf_extra": {"smtpd_tls_ask_ccert": "yes"}},
                                                      r"^postfix_main_cf_extra\.smtpd_tls_ask_ccert"),
+    "a parameter the role writes, again in postfix_main_cf_extra": ({"postfix_main_cf_extra": {"smtpd_banner": "x"}},
+                                                                     r"^postfix_main_cf_extra\.smtpd_banner sets smtpd_banner, which the role manages"),
     "an unknown parameter nothing refers to": ({"postfix_main_cf_extra": {"program_directory_x": "/tmp"}},
                                                r"^postfix_main_cf_extra\.program_directory_x sets program_directory_x, which is not"),
     "a parameter name with a trailing newline": ({"postfix_main_cf_extra": {"smtpd_relay_restrictions\n": "permit"}},
@@ -331,3 +333,16 @@ def test_tricky_and_unsafe_is_refused_naming_the_variable(name):
 def test_collisions_are_reported_once_per_pair():
     problems = problems_of(postfix_access_maps={"transport": {"entries": {"a": "OK"}}}, postfix_transport={"x.org": "smtp:[h]"})
     assert len([p for p in problems if "both write" in p]) == 1
+
+
+def test_the_host_gets_listeners_trusted_networks_services_and_no_secret():
+    config, problems = judge(postfix_relayhost="[smtp.example.net]:587", postfix_relayhost_username="u",
+                             postfix_relayhost_password="s3cret-value")
+    assert problems == []
+    host = guard.for_the_host(config, ["all"])
+    assert "s3cret-value" not in repr(host)
+    assert host["trusted_networks"] == ["127.0.0.0/8", "[::1]/128"]
+    assert [listener["port"] for listener in host["listeners"]] == [25, 587, 465]
+    assert all("origin" not in s for s in host["postconf_services"]) and len(host["postconf_services"]) == 6
+    assert host["tls"] == {"cert_file": "/etc/postfix/tls/selfsigned.crt", "key_file": "/etc/postfix/tls/selfsigned.key",
+                           "selfsigned": True}
