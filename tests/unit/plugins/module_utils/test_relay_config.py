@@ -307,8 +307,9 @@ UNSAFE = {
                                               r"^postfix_relay_clientcerts\[0\]\.fingerprint .* not a SHA256"),
     "relay_clientcerts from postfix_main_cf_extra": ({"postfix_main_cf_extra": {"smtpd_tls_ask_ccert": "yes"}},
                                                      r"^postfix_main_cf_extra\.smtpd_tls_ask_ccert"),
-    "a parameter the role writes, again in postfix_main_cf_extra": ({"postfix_main_cf_extra": {"smtpd_banner": "x"}},
-                                                                     r"^postfix_main_cf_extra\.smtpd_banner sets smtpd_banner, which the role manages"),
+    "a parameter the role writes, again in postfix_main_cf_extra": (
+        {"postfix_main_cf_extra": {"smtpd_banner": "x"}},
+        r"^postfix_main_cf_extra\.smtpd_banner sets smtpd_banner, which the role manages"),
     "an unknown parameter nothing refers to": ({"postfix_main_cf_extra": {"program_directory_x": "/tmp"}},
                                                r"^postfix_main_cf_extra\.program_directory_x sets program_directory_x, which is not"),
     "a parameter name with a trailing newline": ({"postfix_main_cf_extra": {"smtpd_relay_restrictions\n": "permit"}},
