@@ -259,16 +259,18 @@ class Terminated(Exception):
     """SIGTERM or SIGHUP arrived during the test (after which the test address was removed)."""
 
 
-class _TerminationAsException:
-    """While the test address is on lo, SIGTERM and SIGHUP (Ansible's timeout, a closed SSH session)
-    raise Terminated, so that the `finally` removing the address still runs and the module can say
-    what happened. Only SIGKILL can leave it behind. Signal handlers can be set from the main
-    thread only."""
+class SignalsAsException:
+    """While a change is under way, SIGTERM and SIGHUP (Ansible's timeout, a closed SSH session)
+    raise an exception, so that the `finally` that undoes it still runs and the module can say
+    what happened: the test address on lo here, the live files in the postfix_apply transaction.
+    Only SIGKILL can leave the change behind. Signal handlers can be set from the main thread only."""
 
     SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-    def __init__(self):
+    def __init__(self, error=None, message="stopped by signal %d"):
         self._previous = {}
+        self._error = error or Terminated
+        self._message = message
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
@@ -278,12 +280,11 @@ class _TerminationAsException:
                     self._previous[signum] = signal.signal(signum, self._raise)
         return self
 
-    @staticmethod
-    def _raise(signum, frame):
-        raise Terminated("stopped by signal %d" % signum)
+    def _raise(self, signum, frame):
+        raise self._error(self._message % signum)
 
     def quiet(self):
-        """Ignore the signals while cleaning up: a second one must not interrupt the removal."""
+        """Ignore the signals while cleaning up: a second one must not interrupt the undoing."""
         for signum in self._previous:
             signal.signal(signum, signal.SIG_IGN)
 
@@ -675,7 +676,7 @@ def run_selftest(host, plan, talk=None):
     check_hosts_local(host, plan["listeners"])
     present = host.addresses()
     sources, results = {}, []
-    with _TerminationAsException() as guard:
+    with SignalsAsException() as guard:
         try:
             for version in plan["versions"]:
                 wanted = plan["wanted"] if plan["wanted"] is not None and plan["wanted"].version == version else None

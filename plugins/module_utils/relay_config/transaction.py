@@ -35,10 +35,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
-import threading
 import time
 
 from ansible_collections.hardened.relay.plugins.module_utils import smtp_selftest
@@ -426,38 +424,6 @@ def fresh_directory(path, names):
             os.unlink(target)
 
 
-class _SignalsAsErrors:
-    """While the live files change, SIGTERM and SIGHUP (Ansible's timeout, a lost SSH session)
-    raise Interrupted, so that the rollback still runs. Only SIGKILL can stop it half-way; the
-    manifest in the previous directory then says what to put back."""
-
-    SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-    def __init__(self):
-        self.previous = {}
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for signum in self.SIGNALS:
-                if signal.getsignal(signum) is not signal.SIG_IGN:
-                    self.previous[signum] = signal.signal(signum, self._raise)
-        return self
-
-    @staticmethod
-    def _raise(signum, frame):
-        raise Interrupted("the module was stopped by signal %d" % signum)
-
-    def quiet(self):
-        """Ignore the signals while the previous configuration goes back."""
-        for signum in self.previous:
-            signal.signal(signum, signal.SIG_IGN)
-
-    def __exit__(self, *exc_info):
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-        return False
-
-
 # ---- Greetings -------------------------------------------------------------------------------
 
 def greet_once(listener, timeout):
@@ -842,7 +808,7 @@ class Transaction:
     # -- 3. install, 4. apply, 5. roll back -----------------------------------------------------------
     def _install_and_apply(self, changed, action):
         self._resolve_tools()
-        signals = _SignalsAsErrors()
+        signals = smtp_selftest.SignalsAsException(Interrupted, "the module was stopped by signal %d")
         with signals:
             # The journal is read from here on: lines of this transaction only.
             self.started = time.time()
