@@ -13,7 +13,7 @@ import os
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, sources
 
 REFUSAL = "Refusing this Postfix configuration (nothing was changed): "
 
@@ -31,6 +31,12 @@ class ActionModule(ActionBase):
                                "argument_specs set to that role's meta/argument_specs.yml.")
         return self._loader.load_from_file(path)["argument_specs"]["main"]["options"]
 
+    def _find(self, src):
+        try:
+            return self._find_needle("files", src)
+        except AnsibleError as exc:
+            raise sources.NotFound(exc.message)
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -44,6 +50,10 @@ class ActionModule(ActionBase):
                           msg=REFUSAL + " | ".join(validated.error_messages))
             return result
         variables = validated.validated_parameters
+        problems = sources.read_access_map_sources(variables.get("postfix_access_maps"), self._find)
+        if problems:
+            result.update(failed=True, problems=problems, msg=REFUSAL + " | ".join(problems))
+            return result
         config, problems = guard.judge(variables)
         if problems:
             result.update(failed=True, problems=problems, msg=REFUSAL + " | ".join(problems))

@@ -59,8 +59,10 @@ options:
         options). Each one present is written as one whole entry, so its O(hardened.relay.postconf#module:services[].options)
         are the only C(-o) overrides it keeps.
       - C(tables) holds the tables, C({path, type, flavour, mode, secret, entries}); V(auto) is the
-        installed Postfix's C(default_database_type). For a secret table the values in C(entries)
-        are masked and the real ones come from O(secret_entries); the keys must be the same.
+        installed Postfix's C(default_database_type). A table that is not secret may give
+        C(source), the text of its source file, instead of C(entries), as the fact does (one string is
+        cheap for Ansible to carry). For a secret table the values in C(entries) are masked and
+        the real ones come from O(secret_entries); the keys must be the same.
         Secret tables and their built files are mode C(0600) whatever C(mode) says.
       - C(files) holds other files, C({path, content, mode}) (the SASL configuration).
       - C(listeners) holds the SMTP listeners, C({name, host, port, tls}), that must greet after the

@@ -158,9 +158,26 @@ def test_the_run_reports_the_change_and_prints_no_password(sasldb_mended):
     assert PASSWORD not in printed(done)
 
 
-def test_a_rebuilt_sasldb_is_for_root_and_sasl_only(sasldb_mended):  # pylint: disable=unused-argument
+def test_a_rebuilt_sasldb_is_for_root_only(sasldb_mended):  # pylint: disable=unused-argument
+    """saslauthd (root) reads it; smtpd, in group sasl for saslauthd's socket, never needs it."""
     sasldb = container(LOST_DB).file("/etc/sasldb2")
-    assert (sasldb.user, sasldb.group, sasldb.mode) == ("root", "sasl", 0o640)
+    assert (sasldb.user, sasldb.group, sasldb.mode) == ("root", "root", 0o600)
+
+
+def test_the_postfix_user_cannot_read_the_sasldb(relay):
+    result = container(relay).run("runuser -u postfix -- cat /etc/sasldb2")
+    assert result.rc != 0 and "Permission denied" in result.stderr, result.stderr
+
+
+def test_the_fingerprints_are_keyed_and_root_only(relay):
+    """Only the key file and the keyed fingerprints: nothing derived from a password without the
+    host's key (the earlier per-user files are gone)."""
+    host = container(relay)
+    assert sorted(host.check_output("ls /var/lib/hardened-relay/saslauthd").split()) == [
+        "fingerprint.key", "fingerprints.json"]
+    for name in ("", "/fingerprint.key", "/fingerprints.json"):
+        entry = host.file("/var/lib/hardened-relay/saslauthd" + name)
+        assert entry.user == "root" and entry.mode & 0o077 == 0, name
 
 
 @pytest.fixture(name="password_change", scope="module")

@@ -15,6 +15,8 @@ import re
 
 # Characters that end a logical line or a file record wherever they appear.
 _LINE_BREAKS = re.compile(r"[\r\n\x00\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# str.isspace() characters: a blank in a word (re's \s is the same class for str patterns).
+BLANK = re.compile(r"\s")
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 # A master.cf service name: a name or port, or host:port with an IPv4, [IPv6] or DNS host.
 SERVICE_NAME = re.compile(r"^(?:(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):)?[A-Za-z0-9_.-]+\Z")
@@ -109,7 +111,7 @@ def table_key_problem(key, map_type, pattern_types):
         return "is empty; give the address, domain or pattern to match"
     if key.lstrip().startswith("#"):
         return "starts with '#', which makes the whole line a comment; remove the '#'"
-    if map_type not in pattern_types and any(c.isspace() for c in key):
+    if map_type not in pattern_types and BLANK.search(key):
         return "holds a blank; postmap would read the first word as the key and the rest as its value"
     return None
 

@@ -236,7 +236,14 @@ def _table(index, spec, secrets, problems):
     if flavour not in FLAVOURS:
         found.append("%s (%s): flavour %r is not postmap or postalias." % (what, path, flavour))
     secret = spec.get("secret") is True
+    source = spec.get("source")
     entries = spec.get("entries", [])
+    keep = spec.get("keep_existing") is True
+    if keep and secret:
+        found.append("%s (%s): keep_existing is for a table whose live source is left as it is, not a secret one." % (what, path))
+    if source is not None and (secret or "entries" in spec or not isinstance(source, str)):
+        found.append("%s (%s): source is the text of a table that is not secret, given instead of entries." % (what, path))
+        source = None
     if not isinstance(entries, list) or not all(isinstance(e, (list, tuple)) and len(e) == 2 for e in entries):
         found.append("%s (%s): entries must be a list of [key, value] pairs." % (what, path))
         entries = []
@@ -252,8 +259,9 @@ def _table(index, spec, secrets, problems):
         entries = real or []
     problems += [problem for problem in found if problem]
     mode = 0o600 if secret else _mode(spec.get("mode", "0644"), "%s (%s)" % (what, path), problems)
-    return dict(path=path, type=map_type, flavour=flavour, secret=secret, mode=mode,
-                entries=[(str(k), str(v)) for k, v in entries])
+    text = source if source is not None else render_source([(str(k), str(v)) for k, v in entries], flavour)
+    return dict(path=path, type=map_type, flavour=flavour, secret=secret, mode=mode, text=text, keep_existing=keep,
+                entries=[(str(k), str(v)) for k, v in entries] if secret else None)
 
 
 def _file(index, spec, problems):
@@ -654,7 +662,10 @@ class Transaction:
         table["resolved"] = resolved
         if table["secret"]:
             self._hide_live_secrets(table)
-        text = render_source(table["entries"], table["flavour"]).encode("utf-8")
+        text = table["text"].encode("utf-8")
+        if table["keep_existing"]:  # the live source stays; the given text is for a host without one
+            live, dummy = read_live(table["path"])
+            text = text if live is None else live
         source = self._add_text_item(table["path"], "source", text, table["mode"], table["secret"], table)
         table["source_item"] = source
         if resolved in SOURCE_ONLY_TYPES:

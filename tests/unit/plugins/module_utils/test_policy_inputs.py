@@ -563,3 +563,17 @@ def test_the_new_kinds_are_all_tested_here():
 def test_new_kinds_explain_any_type_instead_of_raising(kind, value):
     problems = input_problems([value] if kind in LIST_KINDS else value, kind, "some_variable")
     assert problems and all(p.startswith("some_variable") for p in problems), problems
+
+
+@pytest.mark.parametrize("key", [
+    "10.0.0.0/8", "192.0.2.1", "192.0.2.1/32", "0.0.0.0/0", "255.255.255.255", "10.1.0.0/16",
+    "10.1.1.1/8", "010.0.0.0/8", "10.0.0.0/08", "256.0.0.0/8", "10.0.0.0/33", "10.0.0/8", "10.0.0.0/", "1.2.3.4 ",
+    "[10.0.0.0]/8", "::1", "10.0.0.0/8x",
+])
+def test_the_quick_ipv4_check_of_cidr_keys_accepts_only_what_parse_network_accepts(key):
+    from ansible_collections.hardened.relay.plugins.module_utils.policy_inputs import _plain_ipv4_network
+    from ansible_collections.hardened.relay.plugins.module_utils.relay_policy import parse_network
+    if _plain_ipv4_network(key):
+        assert parse_network(key, brackets_required=False)[0] is not None
+    assert _plain_ipv4_network(key) == (key in ("10.0.0.0/8", "192.0.2.1", "192.0.2.1/32", "0.0.0.0/0",
+                                                "255.255.255.255", "10.1.0.0/16"))

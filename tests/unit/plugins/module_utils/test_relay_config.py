@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, master, render
 from relay_config_vars import FACTS_310, FACTS_37, validated
 
@@ -346,4 +347,9 @@ def test_the_host_gets_listeners_trusted_networks_services_and_no_secret():
     assert [listener["port"] for listener in host["listeners"]] == [25, 587, 465]
     assert all("origin" not in s for s in host["postconf_services"]) and len(host["postconf_services"]) == 6
     assert host["tls"] == {"cert_file": "/etc/postfix/tls/selfsigned.crt", "key_file": "/etc/postfix/tls/selfsigned.key",
-                           "selfsigned": True}
+                           "selfsigned": True, "dir": "/etc/postfix/tls"}
+    # Every table but the secret one travels as its source text; the secret one as keys with masked values.
+    tables = dict((table["path"], table) for table in host["tables"])
+    assert tables["/etc/aliases"]["source"] == "postmaster: root\nabuse: root\n" and "entries" not in tables["/etc/aliases"]
+    assert tables["/etc/postfix/maps/sasl_passwd"]["entries"] == [["[smtp.example.net]:587", MASK]]
+    assert "source" not in tables["/etc/postfix/maps/sasl_passwd"]

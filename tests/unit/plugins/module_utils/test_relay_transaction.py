@@ -114,8 +114,22 @@ def test_check_config_takes_the_real_entries_of_a_secret_table_and_makes_it_root
                                            entries=[["[relay]:587", "********"]])])
     tables, files, services = check_config(config, Secrets({"/m/sasl": {"[relay]:587": "u:p"}}))
     assert tables == [dict(path="/m/sasl", type="auto", flavour="postmap", secret=True, mode=0o600,
-                           entries=[("[relay]:587", "u:p")])]
+                           entries=[("[relay]:587", "u:p")], text="[relay]:587 u:p\n", keep_existing=False)]
     assert (files, services) == ([], [])
+
+
+def test_a_table_comes_as_its_source_text_or_as_entries_and_a_secret_one_never_as_text():
+    config = dict(main_cf=[], tables=[
+        dict(path="/m/a", type="hash", source="a OK\nb REJECT\n"),
+        dict(path="/m/b", type="cidr", entries=[["10.0.0.0/8", "OK"]]),
+    ])
+    tables, dummy, dummy2 = check_config(config, Secrets({}))
+    assert [(t["text"], t["entries"]) for t in tables] == [("a OK\nb REJECT\n", None), ("10.0.0.0/8 OK\n", None)]
+    for bad in (dict(path="/m/s", secret=True, source="k v\n", entries=[["k", "********"]]),
+                dict(path="/m/t", source=["a OK"]), dict(path="/m/u", source="a OK\n", entries=[])):
+        with pytest.raises(TransactionError) as caught:
+            check_config(dict(main_cf=[], tables=[bad]), Secrets({"/m/s": {"k": "v"}}))
+        assert "source is the text of a table that is not secret" in str(caught.value)
 
 
 # ---- Facts -------------------------------------------------------------------------------------

@@ -205,7 +205,8 @@ class Host:
         for table in config["tables"]:
             if table["secret"]:
                 table["entries"] = [[key, MASK] for key, dummy in table["entries"]]
-        return json.loads(json.dumps(config).replace("/etc/postfix", str(self.config_dir)))
+        moved = json.dumps(config).replace("/etc/postfix", str(self.config_dir))
+        return json.loads(moved.replace('"/etc/aliases"', json.dumps(str(self.root / "etc" / "aliases"))))
 
     def args(self, config, **extra):
         args = dict(config=config, managed_comment="Ansible managed", config_dir=str(self.config_dir),
@@ -265,7 +266,9 @@ def test_first_run_installs_everything_checked_and_starts_postfix(host):
     assert result["postfix_version"] == "3.7.11" and result["selftest"] == []
     assert sorted(result["changed_files"]) == sorted(str(p) for p in (
         host.config_dir / "main.cf", host.config_dir / "master.cf", maps / "transport", maps / "transport.db",
-        maps / "sasl_passwd", maps / "sasl_passwd.db", host.config_dir / "sasl" / "smtpd.conf"))
+        maps / "sasl_passwd", maps / "sasl_passwd.db", host.config_dir / "sasl" / "smtpd.conf",
+        host.root / "etc" / "aliases", host.root / "etc" / "aliases.db"))
+    assert (host.root / "etc" / "aliases").read_text() == "postmaster: root\nabuse: root\n"
     main_cf = (host.config_dir / "main.cf").read_text()
     assert main_cf.startswith("# Ansible managed\n# Rendered by the hardened.relay.postfix role")
     assert "compatibility_level = 3.6\n" in main_cf and "smtpd_forbid_bare_newline = yes\n" in main_cf
@@ -283,6 +286,19 @@ def test_first_run_installs_everything_checked_and_starts_postfix(host):
     assert host.fake.running
     manifest = json.loads((host.root / "var" / "previous" / "manifest.json").read_text())
     assert [(r["path"], r["existed"]) for r in manifest if r["existed"]] == [(str(host.config_dir / "master.cf"), True)]
+
+
+def test_the_systems_own_aliases_are_kept_and_built_again_only_when_they_change(host):
+    aliases = host.root / "etc" / "aliases"
+    aliases.write_text("postmaster: admin\n")
+    config = host.config()
+    host.run(config)
+    assert aliases.read_text() == "postmaster: admin\n" and (host.root / "etc" / "aliases.db").exists()
+    assert host.run(config).result["changed"] is False
+    aliases.write_text("postmaster: admin\nabuse: admin\n")  # edited by hand: kept, and its table rebuilt
+    result = host.run(config).result
+    assert result["changed"] is True and str(aliases) + ".db" in result["changed_files"]
+    assert str(aliases) not in result["changed_files"] and aliases.read_text().endswith("abuse: admin\n")
 
 
 def test_an_unchanged_run_writes_nothing_builds_nothing_and_leaves_postfix_alone(host):
@@ -308,14 +324,14 @@ def test_check_mode_writes_nothing_and_reports_what_the_real_run_then_does(host)
     assert host.snapshot() == before
     assert host.tools("systemctl") == [] and not host.fake.running
     # Postfix checked and built the candidate all the same, below the module's temporary directory.
-    assert len(builds(host)) == 2 and all(host.runner.remote_tmp in path for path in builds(host))
+    assert len(builds(host)) == 3 and all(host.runner.remote_tmp in path for path in builds(host))
     real = host.run(config).result
     for key in ("changed", "action", "changed_files", "diff"):
         assert preview[key] == real[key], key
     assert preview["changed"] is True and preview["action"] == "restart"
     headers = [d["before_header"] for d in real["diff"]]
-    names = ("main.cf", "master.cf", "maps/transport", "maps/sasl_passwd", "sasl/smtpd.conf")
-    assert headers == [str(host.config_dir / name) for name in names]
+    names = ("main.cf", "master.cf", "maps/transport", "maps/sasl_passwd", "../aliases", "sasl/smtpd.conf")
+    assert headers == [os.path.normpath(str(host.config_dir / name)) for name in names]
     assert host.run(config, check_mode=True).result["changed"] is False
 
 
@@ -398,7 +414,7 @@ def test_the_install_order_keeps_a_running_postfix_consistent(host, monkeypatch)
     monkeypatch.setattr(postfix_apply.AnsibleModule, "atomic_move", atomic_move)
     host.run(host.config())
     assert moved == ["sasl/smtpd.conf", "maps/transport.db", "maps/transport", "maps/sasl_passwd.db",
-                     "maps/sasl_passwd", "master.cf", "main.cf"]
+                     "maps/sasl_passwd", "../aliases.db", "../aliases", "master.cf", "main.cf"]
 
 
 # ---- Refusals before anything changes ----------------------------------------------------------
@@ -487,7 +503,7 @@ def test_a_first_install_that_does_not_run_removes_every_new_file_and_directory(
     before = host.snapshot()
     outcome = host.run(host.config(postfix_inet_interfaces=[UNRUNNABLE]))
     assert outcome.failed and outcome.result["rolled_back"] is True
-    assert "put back (1 file restored, 6 new files removed)" in outcome.result["msg"]
+    assert "put back (1 file restored, 8 new files removed)" in outcome.result["msg"]
     after = host.snapshot()
     # The same files and directories (maps/ and sasl/ were made and are gone again), master.cf as it was.
     assert sorted(p for p in after if p.startswith("etc")) == sorted(p for p in before if p.startswith("etc"))
