@@ -61,8 +61,10 @@ def facts(host):
 def write_behind_the_roles_back(host, config):
     """main.cf and the tables of the model, as the role would write them, without its checks."""
     for table in config["tables"]:
-        host.check_output("printf %%s %s > %s" % (shlex.quote(render_source([tuple(e) for e in table["entries"]])),
-                                                  shlex.quote(table["path"])))
+        if table.get("keep_existing"):  # /etc/aliases: the system's own stays
+            continue
+        text = render_source([tuple(e) for e in table["entries"]], table["flavour"])
+        host.check_output("printf %%s %s > %s" % (shlex.quote(text), shlex.quote(table["path"])))
     host.check_output("printf %%s %s > /etc/postfix/main.cf" % shlex.quote(render.main_cf(config, facts(host))))
     host.check_output("postfix reload")
 
