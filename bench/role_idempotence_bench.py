@@ -373,7 +373,7 @@ def main():
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     scratch = tempfile.mkdtemp(prefix="hr-bench-idem-", dir="/tmp")
     worktree = None
-    load = None
+    ansible_load = None
     checkouts = []
     try:
         if args.previous_dir:
@@ -403,7 +403,7 @@ def main():
             print("%s: converge once each, then %d idempotent runs in turns" % (name, args.runs), flush=True)
             results.append(measure(checkouts if not files else checkouts[1:], name, extra, args.runs))
             if name == "stack-big":
-                load = ansible_load_cost(scratch, extra, args.runs)
+                ansible_load = ansible_load_cost(scratch, extra, args.runs)
         for checkout in checkouts:
             checkout.look_for_edits("the end of the bench")
     finally:
@@ -432,7 +432,7 @@ def main():
                          " its figures may mix versions of the code" % (
                              checkout.side, "/".join(CODE_DIRS), ", ".join(checkout.changed_before),
                              describe_checkout(checkout.path))))
-    text, met = report(meta, results[0], results[1], results[2], load, args.runs)
+    text, met = report(meta, results[0], results[1], results[2], ansible_load, args.runs)
     with open(os.path.join(RESULTS, "role_idempotence.md"), "w", encoding="utf-8") as handle:
         handle.write(text)
     print(text)
