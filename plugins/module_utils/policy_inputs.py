@@ -102,7 +102,7 @@ def postscreen_access_problems(entries, variable):
     problems = []
     for index, entry in enumerate(entries):
         label = "%s[%d]" % (variable, index)
-        if not isinstance(entry, dict) or set(entry) != {"key", "value"}:
+        if not isinstance(entry, dict) or len(entry) != 2 or "key" not in entry or "value" not in entry:
             problems.append("%s (%r) must be a mapping with exactly 'key' (an address or network) and 'value' "
                             "(permit, reject or dunno)." % (label, entry))
             continue
@@ -202,7 +202,7 @@ def _plain_ipv4_network(key):
 
 
 def _access_entry_problem(entry, map_type):
-    if not isinstance(entry, dict) or set(entry) != {"key", "value"}:
+    if not isinstance(entry, dict) or len(entry) != 2 or "key" not in entry or "value" not in entry:
         return "(%r) must be a mapping with exactly 'key' and 'value'." % (entry,)
     key, value = str(entry["key"]).strip(), str(entry["value"]).strip()
     if not value or "\n" in value:

@@ -97,12 +97,15 @@ def table_entries(given):
     if isinstance(given, dict):
         pairs = list(given.items())
     elif isinstance(given, (list, tuple)):
-        pairs = [(item.get("key"), item.get("value")) if isinstance(item, dict) and set(item) == {"key", "value"} else None
-                 for item in given]
+        pairs = [(item["key"], item["value"]) if isinstance(item, dict) and len(item) == 2 and "key" in item
+                 and "value" in item else None for item in given]
     else:
         return None
     entries = []
     for pair in pairs:
+        if pair is not None and isinstance(pair[0], str) and isinstance(pair[1], str):  # the common case, quickly
+            entries.append([pair[0].strip(), " ".join(pair[1].split())])
+            continue
         if pair is None or isinstance(pair[1], dict) or pair[0] is None or isinstance(pair[0], (dict, list)):
             entries.append(None)
             continue
