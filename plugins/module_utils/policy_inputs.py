@@ -26,13 +26,13 @@ from collections.abc import Mapping
 
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import PATTERN_TYPES, split_delimited
 from ansible_collections.hardened.relay.plugins.module_utils.relay_policy import parse_network
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config.syntax import BLANK
 
 # \Z, not $: "$" also matches before a final line break, which would let "example.org\n" through.
 _LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\Z")
 _SITE = re.compile(r"^(?P<zone>[^=*\s]+)(=(?P<filter>[^*\s]*))?(\*(?P<weight>[^*\s]*))?$")
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4_NETWORK = re.compile(r"^%s\.%s\.%s\.%s(?:/(3[0-2]|[12]?[0-9]))?\Z" % ((_OCTET,) * 4))
-_BLANK = re.compile(r"\s")
 _RANGE = re.compile(r"^(?P<low>\d{1,3})(\.\.(?P<high>\d{1,3}))?$")
 POSTSCREEN_ACCESS_ACTIONS = ("permit", "reject", "dunno")
 ACCESS_MAP_TYPES = ("auto", "hash", "btree", "lmdb", "cdb", "cidr", "pcre", "regexp")
@@ -221,7 +221,7 @@ def _access_entry_problem(entry, map_type):
             return ("key '%s' is not a %s pattern; write it as /regular expression/flags, e.g. '/^mail\\.example\\.com$/'."
                     % (key, map_type))
         return None
-    if not key or _BLANK.search(key):
+    if not key or BLANK.search(key):
         return "key '%s' %s; postmap would read the first word as the key and the rest as its value." % (
             key, "is empty" if not key else "holds a blank")
     return None
