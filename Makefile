@@ -50,8 +50,11 @@ lint:
 sanity:
 	@bash hack/sanity.sh
 
+# Action plugins run on the controller, whose Ansible code changes how the modules' own code
+# behaves once imported (warnings, JSON); modules never share a process with it, so neither do their tests.
 units:
-	PYTHONPATH=$(COLLECTIONS) python -m pytest -q tests/unit
+	PYTHONPATH=$(COLLECTIONS) python -m pytest -q tests/unit --ignore=tests/unit/plugins/action
+	PYTHONPATH=$(COLLECTIONS) python -m pytest -q tests/unit/plugins/action
 
 molecule: $(addprefix molecule-,$(SCENARIOS))
 

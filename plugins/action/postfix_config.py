@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gc
 import os
 
 from ansible.errors import AnsibleError
@@ -50,11 +51,18 @@ class ActionModule(ActionBase):
                           msg=REFUSAL + " | ".join(validated.error_messages))
             return result
         variables = validated.validated_parameters
-        problems = sources.read_access_map_sources(variables.get("postfix_access_maps"), self._find)
-        if problems:
-            result.update(failed=True, problems=problems, msg=REFUSAL + " | ".join(problems))
-            return result
-        config, problems = guard.judge(variables)
+        # The tables' entries are hundreds of thousands of small lists that hold no cycles; the
+        # cyclic collector would walk the whole controller's heap again and again while they are
+        # made (a third of this task's time with two 100,000-entry tables).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            problems = sources.read_access_map_sources(variables.get("postfix_access_maps"), self._find)
+            if not problems:
+                config, problems = guard.judge(variables)
+        finally:
+            if collecting:
+                gc.enable()
         if problems:
             result.update(failed=True, problems=problems, msg=REFUSAL + " | ".join(problems))
             return result

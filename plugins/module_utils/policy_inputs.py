@@ -149,10 +149,12 @@ def domain_problems(entries, variable):
     return problems
 
 
-def access_map_problems(maps, variable):
+def access_map_problems(maps, variable, entries=True):
     """Problems with access maps, {name: {type:, entries:}}: postmap stops half-way through a bad
     key (or, for cidr, Postfix logs a warning and skips it at lookup time), so the role checks
-    every entry before anything is installed or built."""
+    every entry before anything is installed or built. With entries=False only the maps' names,
+    types and shapes: the configuration model checks each entry itself, in the one pass over the
+    table it makes anyway (with access_key_problem for what is particular to an access map)."""
     if not isinstance(maps, dict):
         return ["%s must be a dict of {NAME: {type: ..., entries: ...}}, not %s." % (variable, type(maps).__name__)]
     problems = []
@@ -169,15 +171,17 @@ def access_map_problems(maps, variable):
         if map_type not in ACCESS_MAP_TYPES:
             problems.append("%s.type is '%s'; the role builds %s." % (label, map_type, ", ".join(ACCESS_MAP_TYPES)))
             continue
-        entries = spec["entries"]
-        if isinstance(entries, dict):
-            entries = [{"key": key, "value": value} for key, value in entries.items()]
-        if not isinstance(entries, list):
+        given = spec["entries"]
+        if isinstance(given, dict):
+            given = [{"key": key, "value": value} for key, value in given.items()]
+        if not isinstance(given, list):
             problems.append("%s.entries must be a dict {key: action} or a list of {key:, value:}, not %s."
-                            % (label, type(entries).__name__))
+                            % (label, type(given).__name__))
+            continue
+        if not entries:
             continue
         found = []
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(given):
             why = _access_entry_problem(entry, map_type)
             if why:
                 found.append("%s.entries[%d] %s" % (label, index, why))
@@ -208,22 +212,29 @@ def _access_entry_problem(entry, map_type):
     if not value or "\n" in value:
         return ("'%s' has %s value; give an access(5) action such as REJECT, DUNNO or '550 5.7.1 text'."
                 % (key, "no" if not value else "a multi-line"))
+    if map_type not in PATTERN_TYPES and map_type != "cidr" and (not key or BLANK.search(key)):
+        return "key '%s' %s; postmap would read the first word as the key and the rest as its value." % (
+            key, "is empty" if not key else "holds a blank")
+    why = access_key_problem(key, map_type)
+    return "key '%s' %s." % (key, why) if why else None
+
+
+def access_key_problem(key, map_type):
+    """What is wrong with a key of an access map of this type beyond the line syntax every table
+    shares (one word, no line break): a cidr key must be a network, a pcre or regexp key one
+    /pattern/flags. None for a good key; else the end of a sentence that starts with the key."""
     if map_type == "cidr":
         if _plain_ipv4_network(key):
             return None
         network, why = parse_network(key, brackets_required=False)
-        return None if network else "key '%s' %s." % (key, why)
+        return None if network else why
     if map_type in PATTERN_TYPES:
         pattern = key[1:] if key.startswith("!") else key
         delimiter = pattern[:1]  # any character but a letter, a digit, a blank, a backslash or '#' (a comment)
         if not delimiter or delimiter.isalnum() or delimiter.isspace() or delimiter in "\\#" \
                 or split_delimited(pattern + " x")[1] != "x":
-            return ("key '%s' is not a %s pattern; write it as /regular expression/flags, e.g. '/^mail\\.example\\.com$/'."
-                    % (key, map_type))
-        return None
-    if not key or BLANK.search(key):
-        return "key '%s' %s; postmap would read the first word as the key and the rest as its value." % (
-            key, "is empty" if not key else "holds a blank")
+            return ("is not a %s pattern; write it as /regular expression/flags, e.g. '/^mail\\.example\\.com$/'"
+                    % map_type)
     return None
 
 

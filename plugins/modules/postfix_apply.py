@@ -61,7 +61,11 @@ options:
       - C(tables) holds the tables, C({path, type, flavour, mode, secret, entries}); V(auto) is the
         installed Postfix's C(default_database_type). A table that is not secret may give
         C(source), the text of its source file, instead of C(entries), as the fact does (one string is
-        cheap for Ansible to carry). For a secret table the values in C(entries) are masked and
+        cheap for Ansible to carry), or C(source_sha256), the SHA-256 of that text, when the host is
+        expected to have it already. If the live source has another digest or is missing, the
+        module compares and changes nothing and returns RV(sources_wanted); the action plugin of
+        the same name then calls it again with those texts (it sends every source of 64 KiB or more
+        this way). For a secret table the values in C(entries) are masked and
         the real ones come from O(secret_entries); the keys must be the same.
         Secret tables and their built files are mode C(0600) whatever C(mode) says.
       - C(files) holds other files, C({path, content, mode}) (the SASL configuration).
@@ -159,6 +163,11 @@ options:
         description: Test from this address instead of choosing one.
         type: str
 attributes:
+  action:
+    support: full
+    description:
+      - An action plugin of the same name runs the module on the host. It sends each table source
+        of 64 KiB or more by its digest, and the text only when the host's live source differs.
   check_mode:
     support: full
     description:
@@ -232,6 +241,14 @@ selftest:
   returned: always
   type: list
   elements: dict
+sources_wanted:
+  description:
+    - The tables given by C(source_sha256) whose live source is another or is missing. When it is
+      returned, nothing was compared or changed; call the module again with their C(source).
+  returned: when a table's digest is not the live source's
+  type: list
+  elements: str
+  sample: [/etc/postfix/maps/client_access]
 rolled_back:
   description: Whether the previous configuration was put back after a failure.
   returned: always

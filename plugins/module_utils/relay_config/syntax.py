@@ -102,6 +102,19 @@ def command_problem(words):
     return braces_problem(" ".join(words))
 
 
+# A key that is one word (no blank, no line break, no '#' first) and a value that is words with
+# single spaces: all that table_key_problem and table_value_problem check, in one regular
+# expression each (the checks of a 100,000-entry table cost a third of the time this way).
+_PLAIN_KEY = re.compile(r"[^\s#\x00][^\s\x00]*\Z")
+_PLAIN_VALUE = re.compile(r"[^\s\x00]+(?: [^\s\x00]+)*\Z")
+
+
+def plain_entry(key, value):
+    """True for a key and value that table_key_problem and table_value_problem find nothing in,
+    in every table type; False means look closer (the entry may still be good)."""
+    return _PLAIN_KEY.match(key) is not None and _PLAIN_VALUE.match(value) is not None
+
+
 def table_key_problem(key, map_type, pattern_types):
     """A key is the first word of a source line (a delimited pattern for pcre and regexp)."""
     why = line_break_problem(key)

@@ -50,6 +50,7 @@ from ansible_collections.hardened.relay.plugins.module_utils.postfix_table impor
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import render
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import table_entries
 
+SHA256 = re.compile(r"^[0-9a-fA-F]{64}\Z")
 DEFAULT_CONFIG_DIR = "/etc/postfix"
 DEFAULT_STAGE_DIR = "/var/lib/hardened-relay/postfix-stage"
 DEFAULT_PREVIOUS_DIR = "/var/lib/hardened-relay/postfix-previous"
@@ -244,6 +245,15 @@ def _table(index, spec, secrets, problems):
     if source is not None and (secret or "entries" in spec or not isinstance(source, str)):
         found.append("%s (%s): source is the text of a table that is not secret, given instead of entries." % (what, path))
         source = None
+    wanted = False
+    if "source_sha256" in spec:
+        digest = spec["source_sha256"]
+        if secret or keep or "entries" in spec or "source" in spec or not SHA256.match(str(digest)):
+            found.append("%s (%s): source_sha256 is the SHA-256 (64 hex digits) of the source of a table that is neither "
+                         "secret nor keep_existing, given instead of source and entries." % (what, path))
+        elif not found[0]:
+            source = live_source_with_digest(path, str(digest).lower())
+            wanted = source is None
     if not isinstance(entries, list) or not all(isinstance(e, (list, tuple)) and len(e) == 2 for e in entries):
         found.append("%s (%s): entries must be a list of [key, value] pairs." % (what, path))
         entries = []
@@ -261,7 +271,23 @@ def _table(index, spec, secrets, problems):
     mode = 0o600 if secret else _mode(spec.get("mode", "0644"), "%s (%s)" % (what, path), problems)
     text = source if source is not None else render_source([(str(k), str(v)) for k, v in entries], flavour)
     return dict(path=path, type=map_type, flavour=flavour, secret=secret, mode=mode, text=text, keep_existing=keep,
-                entries=[(str(k), str(v)) for k, v in entries] if secret else None)
+                entries=[(str(k), str(v)) for k, v in entries] if secret else None, wanted=wanted)
+
+
+def live_source_with_digest(path, digest):
+    """The live source's text when its SHA-256 is digest, else None (missing, other, not UTF-8):
+    the caller then sends the text itself (sources_wanted)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except (IOError, OSError):
+        return None
+    if hashlib.sha256(data).hexdigest() != digest:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _file(index, spec, problems):
@@ -537,6 +563,12 @@ class Transaction:
         self.module.no_log_values.update(self.secrets.values())
         self._check_directories()
         tables, files, services = check_config(self.params["config"], self.secrets)
+        wanted = [table["path"] for table in tables if table["wanted"]]
+        if wanted:
+            # Given by digest and not what is live: nothing is compared or changed; the caller
+            # (the action plugin) sends these sources' text in a second call.
+            return dict(changed=False, action="none", changed_files=[], selftest=[], rolled_back=False,
+                        sources_wanted=wanted)
         self.listeners = self.params["config"].get("listeners", [])
         self.plan = self._selftest_plan()
         self.facts = installed_facts(self.run_cmd, self.bin("postconf"), self.config_dir)

@@ -353,3 +353,31 @@ def test_the_host_gets_listeners_trusted_networks_services_and_no_secret():
     assert tables["/etc/aliases"]["source"] == "postmaster: root\nabuse: root\n" and "entries" not in tables["/etc/aliases"]
     assert tables["/etc/postfix/maps/sasl_passwd"]["entries"] == [["[smtp.example.net]:587", MASK]]
     assert "source" not in tables["/etc/postfix/maps/sasl_passwd"]
+
+
+@pytest.mark.parametrize("map_type, key, value, words", [
+    ("cidr", "192.0.2.0/33", "REJECT", ["postfix_access_maps.a.entries[0] key '192.0.2.0/33'", "0 to 32"]),
+    ("cidr", "10.1.1.1/8", "REJECT", ["entries[0] key '10.1.1.1/8'", "host bits"]),
+    ("cidr", "mail.example.com", "REJECT", ["not an IP address or network"]),
+    ("pcre", "^spam$", "REJECT", ["entries[0] key '^spam$' is not a pcre pattern", "/regular expression/"]),
+    ("regexp", "/unclosed", "REJECT", ["key '/unclosed' is not a regexp pattern"]),
+    ("hash", "two words@example.com", "REJECT", ["entries[0] key 'two words@example.com' holds a blank"]),
+    ("hash", "spam@example.com", "", ["entries[0] the value of 'spam@example.com' is empty"]),
+    ("hash", "x.example", "REJECT\nOK", ["entries[0] the value of 'x.example' contains a line break"]),
+])
+def test_the_model_checks_each_access_map_entry_once(map_type, key, value, words):
+    """The model reads an access map's entries in one pass: each bad entry gives one problem, with
+    what the access map's type asks of a key (a network, a pattern) as well as the line syntax."""
+    problems = problems_of(postfix_access_maps={"a": {"type": map_type, "entries": [{"key": key, "value": value}]}})
+    mentions = [problem for problem in problems if "postfix_access_maps.a" in problem]
+    assert len(mentions) == 1, problems
+    for word in words:
+        assert word in mentions[0], mentions[0]
+
+
+@pytest.mark.parametrize("value, built", [("REJECT\n", "REJECT"), ("  550 5.7.1  go away \n", "550 5.7.1 go away")])
+def test_a_value_ending_in_a_line_break_is_folded(value, built):
+    """YAML's block scalars end in a line break; that one is no second line, and the value is kept."""
+    config, problems = judge(postfix_access_maps={"a": {"type": "hash", "entries": {"x.example": value}}})
+    assert problems == []
+    assert [t["entries"] for t in config["tables"] if t["path"].endswith("/a")] == [[["x.example", built]]]

@@ -114,7 +114,8 @@ def test_check_config_takes_the_real_entries_of_a_secret_table_and_makes_it_root
                                            entries=[["[relay]:587", "********"]])])
     tables, files, services = check_config(config, Secrets({"/m/sasl": {"[relay]:587": "u:p"}}))
     assert tables == [dict(path="/m/sasl", type="auto", flavour="postmap", secret=True, mode=0o600,
-                           entries=[("[relay]:587", "u:p")], text="[relay]:587 u:p\n", keep_existing=False)]
+                           entries=[("[relay]:587", "u:p")], text="[relay]:587 u:p\n", keep_existing=False,
+                           wanted=False)]
     assert (files, services) == ([], [])
 
 

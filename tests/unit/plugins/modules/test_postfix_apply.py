@@ -18,7 +18,7 @@ import threading
 import pytest
 
 from ansible_collections.hardened.relay.plugins.module_utils.postfix import logical_lines, parse_main_cf
-from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK
+from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK, render_source
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, transaction
 from ansible_collections.hardened.relay.plugins.modules import postfix_apply
 
@@ -354,6 +354,49 @@ def test_a_changed_table_is_the_only_one_rebuilt_and_postfix_is_reloaded(host):
     # The table is never older than its source, so the next run has nothing to do.
     assert os.stat(str(maps / "transport.db")).st_mtime_ns >= os.stat(str(maps / "transport")).st_mtime_ns
     assert host.run(config).result["changed"] is False
+
+
+def by_digest(config, text=None):
+    """The config with the transport table given by the SHA-256 of its source (of text if given)."""
+    for table in config["tables"]:
+        if table["path"].endswith("/maps/transport"):
+            source = text if text is not None else render_source([tuple(e) for e in table.pop("entries")])
+            table.pop("entries", None)
+            table["source_sha256"] = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    return config
+
+
+def test_a_source_given_by_its_digest_is_the_live_one_or_asked_for(host):
+    host.run(host.config())
+    before = host.snapshot()
+    # The live source has that digest: the run goes on as with the text, and finds nothing to do.
+    outcome = host.run(by_digest(host.config()))
+    assert not outcome.failed, outcome.result["msg"]
+    assert (outcome.result["changed"], outcome.result["changed_files"]) == (False, [])
+    assert "sources_wanted" not in outcome.result and host.snapshot() == before
+    # Another digest (the variables changed): nothing is compared, built or changed; the text is asked for.
+    for check_mode in (True, False):
+        outcome = host.run(by_digest(host.config(), text="example.org smtp:[mx.example.org]\n"), check_mode=check_mode)
+        assert not outcome.failed, outcome.result["msg"]
+        assert outcome.result["sources_wanted"] == [str(host.config_dir / "maps" / "transport")]
+        assert (outcome.result["changed"], outcome.result["changed_files"]) == (False, [])
+        assert host.snapshot() == before and builds(host) == [] and host.tools("systemctl") == []
+    # A missing live source is asked for too.
+    os.remove(str(host.config_dir / "maps" / "transport"))
+    assert host.run(by_digest(host.config())).result["sources_wanted"] == [str(host.config_dir / "maps" / "transport")]
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda table: table.update(source_sha256="abc"),
+    lambda table: table.update(source="x y\n"),
+    lambda table: table.update(entries=[]),
+])
+def test_a_bad_digest_is_refused_before_anything_changes(host, spoil):
+    config = by_digest(host.config())
+    spoil([t for t in config["tables"] if "source_sha256" in t][0])
+    outcome = host.run(config)
+    assert outcome.failed and "source_sha256 is the SHA-256 (64 hex digits)" in outcome.result["msg"]
+    assert not (host.config_dir / "main.cf").exists()
 
 
 def test_a_stale_or_missing_built_table_is_rebuilt_from_the_unchanged_source(host):
