@@ -1,6 +1,7 @@
-# hardened.relay — developer entry points. Run as root on a Debian/Ubuntu host.
+# hardened.relay — developer entry points. setup, demo, molecule* and test need root and Docker
+# on a Debian/Ubuntu host; venv, lint, units, sanity, matrix and galaxy-checks need only Python.
 #   make demo   deploy a relay into containers and show who it relays for
-#   make test   lint, sanity, unit tests and every Molecule scenario on Debian 12 and 13
+#   make test   every check side by side (lint, sanity, units, Galaxy, Molecule), then a timing table
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -11,19 +12,35 @@ COLLECTIONS := $(BUILD)/collections
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # Molecule reads the scenarios from the top-level molecule/ directory (see hack/molecule.sh).
-SCENARIOS   := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
-# Scenarios run side by side (their container names and networks are disjoint); two fit the
-# 2-core machines CI runs on. Each scenario's output is printed whole when it ends.
+# compat runs with the oldest and the newest supported ansible-core (molecule-compat), the
+# others with the development pin.
+SCENARIOS   := $(filter-out compat,$(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))))
+# Scenarios run side by side (their container names and networks are disjoint). Each one's
+# output is printed whole when it ends.
 MOLECULE_JOBS ?= 2
+# make test runs this many checks at once on the 2-core machines CI runs on: the scenarios
+# spend much of their time waiting on SMTP conversations and timeouts, not on the CPU.
+TEST_JOBS   ?= 3
+TIMINGS     := $(BUILD)/test-timings.tsv
+# Longest first, so that the short checks fill the gaps at the end.
+TEST_PARTS  := molecule-default molecule-policy molecule-compat molecule-modules molecule-guard sanity galaxy-checks lint units
 
-.PHONY: help setup demo demo-clean test lint sanity units molecule $(addprefix molecule-,$(SCENARIOS)) build bench clean
+.PHONY: help setup venv demo demo-clean test test-parts lint sanity units matrix molecule molecule-compat $(addprefix molecule-,$(SCENARIOS)) build galaxy-checks bench clean
 
 help:
-	@echo "make setup       install Docker, base images, the pinned venv (idempotent)"
+	@echo "make setup       (root) install Docker, base images, then make venv (idempotent)"
+	@echo "make venv        the pinned venv and what lint/units/sanity need; no root, no Docker"
+	@echo "make lint        yamllint, ansible-lint, antsibull-changelog, role READMEs (no root)"
+	@echo "make units       unit tests (no root)"
+	@echo "make sanity      ansible-test sanity: dev pin, oldest and newest core (no root)"
+	@echo "make matrix      ansible-test sanity on every core and Python in hack/cores.txt (no root)"
 	@echo "make demo        deploy a relay in containers and show who it relays for"
 	@echo "make demo-clean  remove the demo containers and networks"
-	@echo "make test        lint + sanity + units + Molecule ($(SCENARIOS)) on Debian 12 and 13"
+	@echo "make test        (root) all of the checks, $(TEST_JOBS) at a time, then a timing table"
+	@echo "make molecule    (root) Molecule ($(SCENARIOS)) on Debian 12 and 13, and compat"
+	@echo "make molecule-compat  (root) the compat scenario with the oldest and the newest ansible-core"
 	@echo "make build       build the collection tarball into .build/"
+	@echo "make galaxy-checks  galaxy-importer (Automation Hub rules), antsibull-docs lint, EE introspect (no root)"
 	@echo "make bench       postmap module vs raw postmap on 1k/100k/1M entries"
 
 setup:
@@ -35,28 +52,35 @@ demo: setup
 demo-clean:
 	@bash hack/demo.sh clean
 
-test: setup
-	@bash hack/timed.sh "lint" $(MAKE) --no-print-directory lint
-	@bash hack/timed.sh "sanity" $(MAKE) --no-print-directory sanity
-	@bash hack/timed.sh "units" $(MAKE) --no-print-directory units
-	@bash hack/timed.sh "molecule" $(MAKE) --no-print-directory -j$(MOLECULE_JOBS) --output-sync=target molecule
+# Every check once, side by side; a failing one does not stop the others (-k). Sanity must run
+# every pair it is asked (no skipped Python).
+test:
+	@mkdir -p $(BUILD) && rm -f $(TIMINGS)
+	@HR_TIMINGS=$(TIMINGS) bash hack/timed.sh "setup" $(MAKE) --no-print-directory setup
+	@status=0; HR_TIMINGS=$(TIMINGS) HR_SANITY_STRICT=1 $(MAKE) --no-print-directory -k -j$(TEST_JOBS) \
+		--output-sync=target test-parts || status=$$?; python3 hack/timing_table.py $(TIMINGS); exit $$status
 
-lint:
-	yamllint --strict .
-	ansible-lint --profile production
-	antsibull-changelog lint
-	python hack/role_readme.py --check
+test-parts: $(TEST_PARTS)
 
-sanity:
-	@bash hack/sanity.sh
+venv:
+	@bash hack/venv.sh
 
-# Action plugins run on the controller, whose Ansible code changes how the modules' own code
-# behaves once imported (warnings, JSON); modules never share a process with it, so neither do their tests.
-units:
-	PYTHONPATH=$(COLLECTIONS) python -m pytest -q tests/unit --ignore=tests/unit/plugins/action
-	PYTHONPATH=$(COLLECTIONS) python -m pytest -q tests/unit/plugins/action
+lint: venv
+	@bash hack/timed.sh "lint" bash hack/lint.sh
 
-molecule: $(addprefix molecule-,$(SCENARIOS))
+sanity: venv
+	@bash hack/timed.sh "sanity" bash hack/sanity.sh
+
+matrix: venv
+	@bash hack/sanity.sh --matrix
+
+units: venv
+	@bash hack/timed.sh "units" bash hack/units.sh
+
+molecule: $(addprefix molecule-,$(SCENARIOS)) molecule-compat
+
+molecule-compat:
+	@bash hack/molecule_cores.sh compat
 
 $(addprefix molecule-,$(SCENARIOS)): molecule-%:
 	@bash hack/timed.sh "molecule $*" bash hack/molecule.sh test -s $*
@@ -68,6 +92,10 @@ bench: setup
 
 build:
 	ansible-galaxy collection build --force --output-path $(BUILD)
+
+# What Galaxy and Automation Hub check on upload (tools in their own venv, .build/venv-galaxy).
+galaxy-checks:
+	@bash hack/timed.sh "galaxy-checks" bash hack/galaxy_checks.sh
 
 clean: demo-clean
 	rm -rf $(BUILD)

@@ -2,7 +2,14 @@
 # shellcheck shell=bash
 : "${HR_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${HR_VENV:=$HR_TOP/.venv}"
-: "${HR_CACHE:=/var/cache/hardened-relay}"
+# Downloads and sanity copies: the system cache for root (make setup), the user's own otherwise.
+if [ "$(id -u)" = 0 ]; then
+    : "${HR_CACHE:=/var/cache/hardened-relay}"
+else
+    : "${HR_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/hardened-relay}"
+fi
+# One small venv per (ansible-core, Python) pair of the sanity matrix (hack/cores.txt).
+: "${HR_CORES:=$HR_TOP/.build/cores}"
 : "${HR_COLLECTIONS:=$HR_TOP/.build/collections}"
 : "${HR_SUITES:=bookworm trixie}"
 : "${HR_ANSIBLE_WHEEL:=12.3.0}"
@@ -35,4 +42,60 @@ debian_mirror() {
     for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
         if [ -r "$f" ]; then grep -v '^[[:space:]]*#' "$f" || true; fi
     done | grep -oE '(https?|file)://[^ ]*/debian/?( |$)' | tr -d ' ' | awk 'NR == 1'
+}
+
+# find_python X.Y -> an interpreter of Python X.Y: $HR_PYTHON_X_Y, then /usr/bin/pythonX.Y,
+# the newest pyenv build (~/.pyenv/versions/X.Y.*), then pythonX.Y on PATH. Nothing when none runs.
+find_python() {
+    local want=$1 var="HR_PYTHON_${1//./_}" candidate pyenv=()
+    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}/versions/$want".*/bin/"python$want"; do
+        [ -x "$candidate" ] && pyenv+=("$candidate")
+    done
+    if [ ${#pyenv[@]} -gt 0 ]; then
+        mapfile -t pyenv < <(printf '%s\n' "${pyenv[@]}" | sort -V -r)
+    fi
+    for candidate in "${!var:-}" "/usr/bin/python$want" "${pyenv[@]}" \
+            "$(command -v "python$want" 2>/dev/null || true)"; do
+        [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+        if [ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$want" ]; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# cores_table -> hack/cores.txt without comments: MINOR VERSION PIP PYTHONS (comma-separated).
+cores_table() {
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$HR_TOP/hack/cores.txt"
+}
+
+# core_venv MINOR VERSION PYTHON [PACKAGE==VERSION...] -> the directory of a venv with that
+# ansible-core (and the packages given), made or updated when needed: $HR_VENV itself for the
+# development pin on its own Python, else $HR_CORES/MINOR-pyPYTHON. Returns 3 when there is no
+# such Python on this machine. (hack/sanity.sh; hack/molecule_cores.sh adds what the docker
+# driver's modules import on the controller.)
+core_venv() {
+    local minor=$1 version=$2 py=$3 venv interpreter dev_core dev_py
+    venv="$HR_CORES/$minor-py$py"
+    shift 3
+    dev_core=$(sed -n 's/^ansible-core==//p' "$HR_TOP/hack/requirements.txt")
+    dev_py=$("$HR_VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    if [ "$version" = "$dev_core" ] && [ "$py" = "$dev_py" ]; then
+        echo "$HR_VENV"
+        return 0
+    fi
+    if [ "$(cat "$venv/.ansible-core" 2>/dev/null)" != "$version" ] || [ ! -x "$venv/bin/ansible-test" ]; then
+        interpreter=$(find_python "$py") || return 3
+        printf '    building %s: ansible-core==%s on %s\n' "$venv" "$version" "$interpreter" >&2
+        rm -rf "$venv"
+        "$interpreter" -m venv "$venv" >&2 || return 1
+        "$venv/bin/pip" install -q --disable-pip-version-check "ansible-core==$version" >&2 || return 1
+        echo "$version" >"$venv/.ansible-core"
+    fi
+    if [ $# -gt 0 ] && [ "$(cat "$venv/.extras" 2>/dev/null)" != "$*" ]; then
+        "$venv/bin/pip" install -q --disable-pip-version-check "$@" >&2 || return 1
+        echo "$*" >"$venv/.extras"
+    fi
+    echo "$venv"
 }

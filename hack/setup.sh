@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make setup: prepare a Debian/Ubuntu host (as root) to demo and test hardened.relay.
+# make setup: prepare a Debian/Ubuntu host (as root) to demo and test hardened.relay:
+# Docker and the base images, then what hack/venv.sh (make venv) sets up without root.
 # Idempotent: every step checks first and does nothing when its result is already there.
 set -euo pipefail
 
@@ -71,75 +72,8 @@ for suite in $HR_SUITES; do
     ok "$image built"
 done
 
-step "Python venv with the pinned toolchain ($HR_VENV)"
-stamp="$HR_VENV/.requirements.sha256"
-want=$(sha256sum "$top/hack/requirements.txt" | cut -d' ' -f1)
-if [ -x "$HR_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    ok "venv current"
-else
-    /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
-    /usr/bin/python3 -m venv "$HR_VENV"
-    "$HR_VENV/bin/pip" install -q --upgrade pip || die "pip upgrade in $HR_VENV failed (is PyPI reachable?)"
-    "$HR_VENV/bin/pip" install -q -r "$top/hack/requirements.txt" \
-        || die "pip install -r hack/requirements.txt failed (is PyPI reachable?)"
-    echo "$want" >"$stamp"
-    ok "installed $(grep -c '==' "$top/hack/requirements.txt") pinned packages"
-fi
-
-step "Collections the Molecule docker driver needs (from the ansible wheel on PyPI; no Galaxy)"
-site=$("$HR_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-dest="$site/ansible_collections"
-missing=
-for c in "${HR_DRIVER_COLLECTIONS[@]}"; do [ -f "$dest/$c/MANIFEST.json" ] || missing="$missing $c"; done
-if [ -z "$missing" ]; then
-    ok "present:$(printf ' %s' "${HR_DRIVER_COLLECTIONS[@]}" | tr / .)"
-else
-    wheel_dir="$HR_CACHE/wheels"
-    mkdir -p "$wheel_dir"
-    wheel=$(ls "$wheel_dir"/ansible-"$HR_ANSIBLE_WHEEL"-py3-none-any.whl 2>/dev/null || true)
-    if [ -z "$wheel" ]; then
-        echo "    downloading ansible==$HR_ANSIBLE_WHEEL (about 54 MB) to take three collections from it"
-        "$HR_VENV/bin/pip" download -q --no-deps -d "$wheel_dir" "ansible==$HR_ANSIBLE_WHEEL" \
-            || die "could not download ansible==$HR_ANSIBLE_WHEEL from PyPI"
-        wheel=$(ls "$wheel_dir"/ansible-"$HR_ANSIBLE_WHEEL"-py3-none-any.whl)
-    fi
-    mkdir -p "$dest"
-    for c in $missing; do
-        "$HR_VENV/bin/python" - "$wheel" "$c" "$dest" <<'PY'
-import sys, zipfile
-wheel, coll, dest = sys.argv[1:]
-prefix = "ansible_collections/%s/" % coll
-with zipfile.ZipFile(wheel) as zf:
-    names = [n for n in zf.namelist() if n.startswith(prefix)]
-    if not names:
-        sys.exit("collection %s not found in %s" % (coll, wheel))
-    for n in names:
-        zf.extract(n, dest[: -len("ansible_collections")])
-PY
-        ok "installed ${c/\//.}"
-    done
-fi
-
-step "This collection on the Ansible collections path ($HR_COLLECTIONS)"
-link="$HR_COLLECTIONS/ansible_collections/hardened/relay"
-mkdir -p "$(dirname "$link")"
-if [ "$(readlink "$link" 2>/dev/null)" != "$top" ]; then
-    ln -sfn "$top" "$link"
-fi
-ok "hardened.relay -> $top"
-
-step "Programs ansible-test sanity calls (shellcheck)"
-command -v shellcheck >/dev/null || apt_install shellcheck
-ok "shellcheck $(shellcheck --version | awk '/^version:/ {print $2}')"
-
-step "ansible-test offline (a local stand-in for get-pip)"
-cache=~/.ansible/test/cache
-mkdir -p "$cache"
-pip_wheel=$(ls "$cache"/pip-24.2-py3-none-any.whl 2>/dev/null || true)
-if [ -z "$pip_wheel" ]; then
-    "$HR_VENV/bin/pip" download -q --no-deps -d "$cache" pip==24.2 || die "could not download pip 24.2 from PyPI"
-fi
-cp "$top/hack/get_pip_standin.py" "$cache/get_pip_24_2.py"
-ok "$cache/get_pip_24_2.py installs pip 24.2 from $cache/pip-24.2-py3-none-any.whl"
+# The venv, the driver collections, this collection's symlink and ansible-test's offline
+# get-pip stand-ins need no root: hack/venv.sh (make venv) does them, for any user.
+bash "$top/hack/venv.sh" || die "hack/venv.sh failed (output above)"
 
 printf '\nsetup complete.\n'

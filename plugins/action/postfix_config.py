@@ -67,6 +67,6 @@ class ActionModule(ActionBase):
             result.update(failed=True, problems=problems, msg=REFUSAL + " | ".join(problems))
             return result
         guard.for_the_host(config, variables["postfix_inet_interfaces"])
-        result.update(changed=False, ansible_facts={"__postfix_config": config},
+        result.update(changed=False, config=config,
                       msg="The configuration passed the open-relay guard.")
         return result

@@ -699,8 +699,7 @@ def main():
     parameters = requested_parameters(module)
     services = module.params["services"]
     validate_names(module, parameters, services)
-    refuse(module, (parameter_problems(parameters) if module.params["state"] == "present" else [])
-           + service_problems(services))
+    refuse(module, (parameter_problems(parameters) if module.params["state"] == "present" else []) + service_problems(services))
     live_dir = module.params["config_dir"] or DEFAULT_CONFIG_DIR
     refuse(module, [config_dir_problem(live_dir, module.params["config_dir"] is not None)])
     postfix = PostfixCommand(module, module.params["config_dir"])

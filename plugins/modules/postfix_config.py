@@ -11,7 +11,7 @@ module: postfix_config
 short_description: Compute the postfix role's configuration and refuse any that could make an open relay
 version_added: 0.1.0
 description:
-  - Runs on the controller, inside the M(hardened.relay.postfix) role (its C(validate.yml)). Reads the
+  - Runs on the controller, inside the C(hardened.relay.postfix) role (its C(validate.yml)). Reads the
     role's variables, checks and converts them with the role's argument specs (a boolean given as
     the string C(false) on the command line means false), and computes the one configuration
     model the role writes, every C(main.cf) parameter, every C(master.cf) service with its
@@ -39,8 +39,10 @@ attributes:
     support: full
     description: Runs on the controller.
 notes:
-  - The model is returned as the host fact C(__postfix_config), private to the role. The smarthost
-    password is not in it (its entry is masked); the role writes it from its variable with C(no_log).
+  - The model is returned as RV(config); the role keeps it in C(__postfix_config) with
+    M(ansible.builtin.set_fact), private to the role. It is no host fact, since ansible-core 2.20
+    deprecates using facts as top-level variables. The smarthost password is not in it (its
+    entry is masked); the role writes it from its variable with C(no_log).
 seealso:
   - name: postconf(5)
     description: Postfix configuration parameters.
@@ -50,18 +52,20 @@ seealso:
 EXAMPLES = r"""
 - name: Compute the configuration and refuse any that could relay for a stranger
   hardened.relay.postfix_config:
+  register: __postfix_computed
+
+- name: Keep the configuration for the rest of the play
+  ansible.builtin.set_fact:
+    __postfix_config: "{{ __postfix_computed.config }}"
 """
 
 RETURN = r"""
-ansible_facts:
-  description: The configuration model as C(__postfix_config).
+config:
+  description:
+    - The configuration model, as M(hardened.relay.postfix_apply) takes it in O(hardened.relay.postfix_apply#module:config).
+    - main_cf (sections of parameters), master_cf and postconf_services, tables, files, packages, listeners.
   returned: success
   type: dict
-  contains:
-    __postfix_config:
-      description: main_cf (sections of parameters), master_cf and postconf_services, tables, files, packages, listeners.
-      type: dict
-      returned: success
 problems:
   description: Every reason the configuration was refused, each naming the variable and the fix.
   returned: failure

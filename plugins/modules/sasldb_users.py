@@ -395,8 +395,7 @@ def main():
         header = "%s (realm %s)" % (path, realm)
         result["diff"] = dict(
             before_header=header, after_header=header,
-            before="".join("%s@%s\n" % (name, realm) for name in sorted(listed))
-            + attribute_line(path, attr_diff["before"]),
+            before="".join("%s@%s\n" % (name, realm) for name in sorted(listed)) + attribute_line(path, attr_diff["before"]),
             after="".join("%s@%s%s\n" % (name, realm, " (password set)" if name in set_names else "")
                           for name in sorted(after)) + attribute_line(path, attr_diff["after"]))
     if not module.check_mode:

@@ -231,8 +231,8 @@ class _Guard:
                          "anyone who reaches the port directly can forge; %s. Use postfix_proxy_protocol_listeners for the "
                          "role's listeners, or give this service empty mynetworks and smtpd_authorized_xclient_hosts "
                          "overrides so that it trusts no network (its clients relay by AUTH only)." % (
-                             origin, "only haproxy is supported" if proxy != "haproxy" else "this service still trusts "
-                             + " and ".join(trusting)))
+                             origin, "only haproxy is supported" if proxy != "haproxy" else
+                             "this service still trusts " + " and ".join(trusting)))
         if effective.get("smtpd_sasl_auth_enable") == "yes" and not self.model.get("sasl_mechanisms"):
             self.add("%s.smtpd_sasl_auth_enable turns AUTH on while postfix_sasl_enabled is false, so Postfix would use its "
                      "SASL library's defaults (every installed mechanism and password store). Set postfix_sasl_enabled "

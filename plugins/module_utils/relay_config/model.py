@@ -99,8 +99,8 @@ def table_entries(given):
     if isinstance(given, dict):
         pairs = list(given.items())
     elif isinstance(given, (list, tuple)):
-        pairs = [(item["key"], item["value"]) if isinstance(item, dict) and len(item) == 2 and "key" in item
-                 and "value" in item else None for item in given]
+        pairs = [(item["key"], item["value"]) if isinstance(item, dict) and len(item) == 2 and "key" in item and "value" in item
+                 else None for item in given]
     else:
         return None
     entries = []
@@ -515,10 +515,10 @@ class Builder:
                     reported.add(pair)
                     self.problems.append("%s and %s both write %s; rename one of them." % (pair[0], pair[1], path))
                 written.setdefault(path, table["origin"])
-        role = dict(((s["name"], s["type"]), s["origin"]) for s in self.services if s["origin"].startswith("postfix_")
-                    and not s["origin"].startswith("postfix_master_services"))
-        enabled = dict((master.port(s), s["name"]) for s in self.services if (s["name"], s["type"]) in ROLE_SERVICES
-                       and s["type"] == "inet" and s["state"] == "present")
+        role = dict(((s["name"], s["type"]), s["origin"]) for s in self.services
+                    if s["origin"].startswith("postfix_") and not s["origin"].startswith("postfix_master_services"))
+        enabled = dict((master.port(s), s["name"]) for s in self.services
+                       if (s["name"], s["type"]) in ROLE_SERVICES and s["type"] == "inet" and s["state"] == "present")
         seen = set()
         for service in self.services:
             if not service["origin"].startswith("postfix_master_services"):

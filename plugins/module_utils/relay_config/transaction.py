@@ -31,6 +31,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -428,6 +429,39 @@ def count(number, noun):
     return "%d %s%s" % (number, noun, "" if number == 1 else "s")
 
 
+def copy_privately(src, temp, uid, gid):
+    """A copy of src at the new path temp with src's mode and times and the given owner; readable
+    by the owner alone until it has its mode (a secret is never readable by others, not even briefly)."""
+    status = os.stat(src)
+    if os.path.lexists(temp):  # left by a run that was killed
+        os.unlink(temp)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        with open(src, "rb") as source:
+            shutil.copyfileobj(source, out)
+    os.chown(temp, uid, gid)
+    os.chmod(temp, status.st_mode & 0o7777)
+    os.utime(temp, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def replace_with(module, src, dest):
+    """Move src over dest in one rename, keeping src's mode, owner and times: atomic_move with
+    keep_dest_attrs=False. ansible-core 2.16 has no keep_dest_attrs (its atomic_move gives the
+    new file the old one's attributes), so there the rename is done here, through a private copy
+    in dest's directory when src is on another file system."""
+    if "keep_dest_attrs" in inspect.signature(module.atomic_move).parameters:
+        module.atomic_move(src, dest, keep_dest_attrs=False)
+        return
+    directory = os.path.dirname(os.path.abspath(dest))
+    if os.stat(src).st_dev != os.stat(directory).st_dev:
+        temp = os.path.join(directory, ".hardened-relay-move.%s.%d" % (os.path.basename(dest), os.getpid()))
+        status = os.stat(src)
+        copy_privately(src, temp, status.st_uid, status.st_gid)
+        os.unlink(src)
+        src = temp
+    os.rename(src, dest)
+
+
 def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -660,8 +694,7 @@ class Transaction:
             rc, out, err = self.postconf(self.scratch, args)
             if rc != 0 or err.strip():
                 raise TransactionError("postconf could not write the master.cf services (nothing was changed): %s."
-                                       % " | ".join(self._problem_lines(self.live_words(err or out))
-                                                    or ["exit status %d" % rc]))
+                                       % " | ".join(self._problem_lines(self.live_words(err or out)) or ["exit status %d" % rc]))
         with open(path, "rb") as handle:
             return handle.read()
 
@@ -917,8 +950,8 @@ class Transaction:
                 # atomic_move gives a file it creates the umask's mode after the rename; one that
                 # exists keeps the staged mode. A secret is never readable by others, not even briefly.
                 os.close(os.open(item.live, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            # keep_dest_attrs=False: the staged mode, owner and times are the ones wanted.
-            self.module.atomic_move(item.staged, item.live, keep_dest_attrs=False)
+            # The staged mode, owner and times are the ones wanted.
+            replace_with(self.module, item.staged, item.live)
 
     def _make_directories(self, directory):
         missing = []
@@ -1002,9 +1035,8 @@ class Transaction:
                     continue
                 temp = os.path.join(os.path.dirname(path), ".hardened-relay-restore.%s.%d" % (
                     os.path.basename(path), os.getpid()))
-                shutil.copy2(record["copy"], temp)
-                os.chown(temp, record["uid"], record["gid"])
-                self.module.atomic_move(temp, path, keep_dest_attrs=False)
+                copy_privately(record["copy"], temp, record["uid"], record["gid"])
+                replace_with(self.module, temp, path)
                 if sha256(path) != record["sha256"]:
                     problems.append("%s differs from its previous copy after the restore" % path)
                 restored += 1

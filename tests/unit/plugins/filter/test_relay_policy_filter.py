@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 import yaml
 
-from ansible_collections.hardened.relay.plugins.filter import relay_policy as plugin
+from ansible_collections.hardened.relay.plugins.filter import relay_policy_problems as plugin
 from ansible_collections.hardened.relay.plugins.module_utils.relay_policy import relay_policy_problems
 
 POLICIES = [

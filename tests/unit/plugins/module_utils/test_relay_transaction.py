@@ -19,7 +19,7 @@ from ansible_collections.hardened.relay.plugins.module_utils import postfix as p
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import transaction
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config.transaction import (
     Item, Secrets, TransactionError, built_change, check_config, entry_line, fresh_directory, greet_once,
-    installed_facts, master_diff, master_entries, redact, shipped_compatibility_level, wait_for_greeting,
+    installed_facts, master_diff, master_entries, redact, replace_with, shipped_compatibility_level, wait_for_greeting,
 )
 
 HASH_MAGIC = b"\0" * 12 + b"\x61\x15\x06\x00"
@@ -276,3 +276,64 @@ def test_waiting_for_a_greeting_retries_until_the_deadline():
                                 clock=clock, sleep=naps.append)
     assert problem.startswith("could not connect to 127.0.0.1 port %d (" % port)
     assert naps == [transaction.RETRY_SECONDS / 2.0] * 2
+
+
+class Module216:
+    """An AnsibleModule of ansible-core 2.16 as far as replace_with looks: atomic_move without
+    keep_dest_attrs (and it gives the new file the old one's attributes, which must not happen)."""
+
+    def atomic_move(self, src, dest, unsafe_writes=False):
+        raise AssertionError("replace_with must not use 2.16's atomic_move")
+
+
+class Module217(Module216):
+    def __init__(self):
+        self.moves = []
+
+    def atomic_move(self, src, dest, unsafe_writes=False, keep_dest_attrs=True):
+        self.moves.append((src, dest, keep_dest_attrs))
+        os.rename(src, dest)
+
+
+@pytest.fixture(name="staged")
+def staged_fixture(tmp_path):
+    live, staged = tmp_path / "live", tmp_path / "staged"
+    live.write_text("old secret\n")
+    os.chmod(str(live), 0o644)
+    staged.write_text("new secret\n")
+    os.chmod(str(staged), 0o600)
+    os.utime(str(staged), ns=(1000000000, 2000000000))
+    return str(staged), str(live)
+
+
+def assert_replaced(staged, live):
+    status = os.stat(live)
+    assert open(live).read() == "new secret\n" and not os.path.exists(staged)
+    assert (status.st_mode & 0o7777, status.st_mtime_ns, status.st_uid) == (0o600, 2000000000, os.getuid())
+
+
+def test_replace_with_keeps_the_staged_attributes_on_ansible_core_2_17_and_later(staged):
+    module = Module217()
+    replace_with(module, *staged)
+    assert module.moves == [(staged[0], staged[1], False)]
+    assert_replaced(*staged)
+
+
+@pytest.mark.parametrize("other_file_system", [False, True])
+def test_replace_with_keeps_the_staged_attributes_on_ansible_core_2_16(staged, monkeypatch, other_file_system):
+    real_stat = os.stat
+
+    class OnAnotherDevice:
+        def __init__(self, status):
+            self.status = status
+
+        def __getattr__(self, name):
+            return self.status.st_dev + 1 if name == "st_dev" else getattr(self.status, name)
+
+    def stat(path, *args, **kwargs):
+        status = real_stat(path, *args, **kwargs)
+        return OnAnotherDevice(status) if other_file_system and path == staged[0] else status
+    monkeypatch.setattr(transaction.os, "stat", stat)
+    replace_with(Module216(), *staged)
+    assert_replaced(*staged)
+    assert os.listdir(os.path.dirname(staged[1])) == ["live"]  # no temporary copy left behind

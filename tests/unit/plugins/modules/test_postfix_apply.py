@@ -448,13 +448,13 @@ def test_a_service_switched_off_is_removed_and_shown_in_check_mode(host):
 
 def test_the_install_order_keeps_a_running_postfix_consistent(host, monkeypatch):
     moved = []
-    real_move = postfix_apply.AnsibleModule.atomic_move
+    real_replace = transaction.replace_with
 
-    def atomic_move(self_, src, dest, **kwargs):
+    def replace_with(module, src, dest):
         moved.append(os.path.relpath(dest, str(host.config_dir)))
-        return real_move(self_, src, dest, **kwargs)
+        return real_replace(module, src, dest)
 
-    monkeypatch.setattr(postfix_apply.AnsibleModule, "atomic_move", atomic_move)
+    monkeypatch.setattr(transaction, "replace_with", replace_with)
     host.run(host.config())
     assert moved == ["sasl/smtpd.conf", "maps/transport.db", "maps/transport", "maps/sasl_passwd.db",
                      "maps/sasl_passwd", "../aliases.db", "../aliases", "master.cf", "main.cf"]

@@ -403,16 +403,18 @@ def test_service(runner, host, tmp_path, enabled, active, changed, on_change, ac
 
 def test_daemon_reload_comes_first_when_a_file_below_etc_systemd_changed(runner, host, tmp_path):
     dropin = tmp_path / "systemd" / "saslauthd.service.d"
-    args = dict(directories=[{"path": str(tmp_path / "systemd"), "mode": "0755"}, {"path": str(dropin), "mode": "0755"}],
-                files=[{"path": str(dropin / "override.conf"), "content": "[Service]\nPIDFile=/x\n", "mode": "0644"}],
+    args = dict(directories=[{"path": str(tmp_path / "systemd"), "mode": "0755", "owner": ME, "group": MY_GROUP},
+                             {"path": str(dropin), "mode": "0755", "owner": ME, "group": MY_GROUP}],
+                files=[{"path": str(dropin / "override.conf"), "content": "[Service]\nPIDFile=/x\n", "mode": "0644",
+                        "owner": ME, "group": MY_GROUP}],
                 service={"name": "saslauthd"})
     result = runner.run(service_setup, args).result
     assert result["service_actions"] == ["daemon-reload", "restart"]
     assert [c[1:] for c in runner.commands if c[1] not in ("is-enabled", "is-active")] == [["daemon-reload"], ["restart", "saslauthd"]]
-    other = runner.run(service_setup, dict(files=[{"path": str(tmp_path / "other"), "content": "x", "mode": "0644"}],
+    other = runner.run(service_setup, dict(files=[{"path": str(tmp_path / "other"), "content": "x", "mode": "0644", "owner": ME, "group": MY_GROUP}],
                                            service={"name": "saslauthd"})).result
     assert other["service_actions"] == ["restart"]
-    forced = runner.run(service_setup, dict(files=[{"path": str(tmp_path / "again"), "content": "x", "mode": "0644"}],
+    forced = runner.run(service_setup, dict(files=[{"path": str(tmp_path / "again"), "content": "x", "mode": "0644", "owner": ME, "group": MY_GROUP}],
                                             service={"name": "saslauthd", "daemon_reload": True})).result
     assert forced["service_actions"] == ["daemon-reload", "restart"]
 
@@ -426,7 +428,7 @@ def test_a_unit_that_does_not_exist_fails_naming_it(runner, host):
 def test_secret_content_is_never_shown(runner, host, tmp_path):
     secret = "user = relay\npassword = S3cr3t-Value\n"
     path = tmp_path / "secret.conf"
-    args = dict(files=[{"path": str(path), "content": secret, "mode": "0600", "secret": True}])
+    args = dict(files=[{"path": str(path), "content": secret, "mode": "0600", "secret": True, "owner": ME, "group": MY_GROUP}])
     for check_mode in (True, False, True):
         exit_ = runner.run_json(service_setup, args, check_mode=check_mode, diff=True)
         assert not exit_.failed and "invocation" in exit_.result
