@@ -12,7 +12,7 @@ short_description: Apply the postfix role's configuration model as one transacti
 version_added: 0.1.0
 description:
   - Applies the configuration that M(hardened.relay.postfix_config) computed and the open-relay guard
-    judged (the C(__postfix_config) fact) in one module run. It handles C(main.cf), C(master.cf), every
+    judged (RV(hardened.relay.postfix_config#module:config)) in one module run. It handles C(main.cf), C(master.cf), every
     lookup table and every file of the model, checks them, installs them, reloads or restarts
     Postfix, and proves that it runs them. The previous configuration goes back when any of that fails.
   - B(Compare.) The candidate C(main.cf) is rendered with the facts of the installed Postfix (its
@@ -51,7 +51,7 @@ author: hardened.relay developers (@hardened-relay)
 options:
   config:
     description:
-      - The configuration model, the C(__postfix_config) fact that M(hardened.relay.postfix_config)
+      - The configuration model, the RV(hardened.relay.postfix_config#module:config) that M(hardened.relay.postfix_config)
         sets.
       - C(main_cf) holds the sections of C(main.cf) parameters, rendered as the role's template does.
       - C(postconf_services) holds the C(master.cf) services in the form of the M(hardened.relay.postconf)
@@ -60,7 +60,7 @@ options:
         are the only C(-o) overrides it keeps.
       - C(tables) holds the tables, C({path, type, flavour, mode, secret, entries}); V(auto) is the
         installed Postfix's C(default_database_type). A table that is not secret may give
-        C(source), the text of its source file, instead of C(entries), as the fact does (one string is
+        C(source), the text of its source file, instead of C(entries), as that model does (one string is
         cheap for Ansible to carry), or C(source_sha256), the SHA-256 of that text, when the host is
         expected to have it already. If the live source has another digest or is missing, the
         module compares and changes nothing and returns RV(sources_wanted); the action plugin of

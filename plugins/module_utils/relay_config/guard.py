@@ -304,7 +304,7 @@ def trusted_networks(config):
 
 
 def for_the_host(config, inet_interfaces):
-    """The model as the host gets it (the __postfix_config fact): with the listeners the
+    """The model as the host gets it (postfix_config's config, the role's __postfix_config): with the listeners the
     self-test talks to, the networks its stranger must avoid, the services in the postconf
     module's form, and the secret tables' values masked (they stay in their variables).
 

@@ -201,7 +201,7 @@ def check_config(config, secrets):
     directly). Raises TransactionError listing every problem; none names a secret value."""
     problems = []
     if not isinstance(config.get("main_cf"), list):
-        problems.append("config.main_cf must be the model's list of main.cf sections (the __postfix_config fact).")
+        problems.append("config.main_cf must be the model's list of main.cf sections (the config that hardened.relay.postfix_config returns).")
     for key in ("postconf_services", "tables", "files", "listeners"):
         if not isinstance(config.get(key, []), list):
             problems.append("config.%s must be a list." % key)
@@ -675,7 +675,7 @@ class Transaction:
             return render.main_cf(self.params["config"], self.facts, comment)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise TransactionError("config.main_cf is not in the form of the configuration model (%s: %s); give the "
-                                   "__postfix_config fact that hardened.relay.postfix_config computed."
+                                   "config that hardened.relay.postfix_config returns."
                                    % (type(exc).__name__, exc))
 
     def _master_cf_text(self, services):
