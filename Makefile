@@ -58,7 +58,7 @@ test:
 	@mkdir -p $(BUILD) && rm -f $(TIMINGS)
 	@HR_TIMINGS=$(TIMINGS) bash hack/timed.sh "setup" $(MAKE) --no-print-directory setup
 	@status=0; HR_TIMINGS=$(TIMINGS) HR_SANITY_STRICT=1 $(MAKE) --no-print-directory -k -j$(TEST_JOBS) \
-		--output-sync=target test-parts || status=$$?; python3 hack/timing_table.py $(TIMINGS); exit $$status
+		--output-sync=target test-parts || status=$$?; python3 hack/timing_table.py $(TIMINGS) $(TEST_PARTS); exit $$status
 
 test-parts: $(TEST_PARTS)
 

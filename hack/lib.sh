@@ -75,16 +75,28 @@ cores_table() {
 # development pin on its own Python, else $HR_CORES/MINOR-pyPYTHON. Returns 3 when there is no
 # such Python on this machine. (hack/sanity.sh; hack/molecule_cores.sh adds what the docker
 # driver's modules import on the controller.)
+# make test runs sanity and molecule-compat side by side, and both may want the same venv:
+# whoever comes second waits on the venv's lock file instead of building over the first.
 core_venv() {
-    local minor=$1 version=$2 py=$3 venv interpreter dev_core dev_py
-    venv="$HR_CORES/$minor-py$py"
-    shift 3
+    local minor=$1 version=$2 py=$3 dev_core dev_py
     dev_core=$(sed -n 's/^ansible-core==//p' "$HR_TOP/hack/requirements.txt")
     dev_py=$("$HR_VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     if [ "$version" = "$dev_core" ] && [ "$py" = "$dev_py" ]; then
         echo "$HR_VENV"
         return 0
     fi
+    mkdir -p "$HR_CORES"
+    (
+        flock 9
+        _core_venv_build "$@"
+    ) 9>"$HR_CORES/$minor-py$py.lock"
+}
+
+# _core_venv_build: core_venv's work, with the venv's lock held.
+_core_venv_build() {
+    local minor=$1 version=$2 py=$3 venv interpreter
+    venv="$HR_CORES/$minor-py$py"
+    shift 3
     if [ "$(cat "$venv/.ansible-core" 2>/dev/null)" != "$version" ] || [ ! -x "$venv/bin/ansible-test" ]; then
         interpreter=$(find_python "$py") || return 3
         printf '    building %s: ansible-core==%s on %s\n' "$venv" "$version" "$interpreter" >&2

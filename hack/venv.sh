@@ -14,8 +14,8 @@ ok() { printf '    ok: %s\n' "$*"; }
 die() { printf '\nvenv FAILED: %s\n' "$*" >&2; exit 1; }
 
 # The toolchain in hack/requirements.txt was verified on Debian 12's Python 3.11.
-python=${HR_PYTHON:-/usr/bin/python3}
-[ -x "$python" ] || python=$(find_python 3.11) || die "no Python 3.11 found; set HR_PYTHON"
+python=${HR_PYTHON:-$(find_python 3.11 || true)}
+[ -n "$python" ] && [ -x "$python" ] || die "no Python 3.11 found (/usr/bin/python3.11, pyenv or PATH); set HR_PYTHON"
 
 step "Python venv with the pinned toolchain ($HR_VENV)"
 stamp="$HR_VENV/.requirements.sha256"

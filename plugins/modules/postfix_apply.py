@@ -168,6 +168,11 @@ attributes:
     description:
       - An action plugin of the same name runs the module on the host. It sends each table source
         of 64 KiB or more by its digest, and the text only when the host's live source differs.
+  async:
+    support: none
+    description:
+      - The action plugin talks to the module twice when a big table changed, so the task cannot
+        run in the background; C(async) is refused with an error before anything runs.
   check_mode:
     support: full
     description:

@@ -30,6 +30,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import hashlib
 import inspect
 import json
@@ -431,35 +432,48 @@ def count(number, noun):
 
 def copy_privately(src, temp, uid, gid):
     """A copy of src at the new path temp with src's mode and times and the given owner; readable
-    by the owner alone until it has its mode (a secret is never readable by others, not even briefly)."""
+    by the owner alone until it has its mode (a secret is never readable by others, not even
+    briefly). Owner, mode and times are set through the open file, never by a path that another
+    process could have swapped."""
     status = os.stat(src)
     if os.path.lexists(temp):  # left by a run that was killed
         os.unlink(temp)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "wb") as out:
         with open(src, "rb") as source:
             shutil.copyfileobj(source, out)
-    os.chown(temp, uid, gid)
-    os.chmod(temp, status.st_mode & 0o7777)
-    os.utime(temp, ns=(status.st_atime_ns, status.st_mtime_ns))
+        out.flush()
+        os.fchown(out.fileno(), uid, gid)
+        os.fchmod(out.fileno(), status.st_mode & 0o7777)
+        os.utime(out.fileno(), ns=(status.st_atime_ns, status.st_mtime_ns))
 
 
 def replace_with(module, src, dest):
     """Move src over dest in one rename, keeping src's mode, owner and times: atomic_move with
     keep_dest_attrs=False. ansible-core 2.16 has no keep_dest_attrs (its atomic_move gives the
-    new file the old one's attributes), so there the rename is done here, through a private copy
-    in dest's directory when src is on another file system."""
+    new file the old one's attributes), so there the rename is done here: when the kernel refuses
+    it across file systems (EXDEV), through a private copy in dest's directory, and src is removed
+    only once dest is in place. dest gets its default SELinux context, as atomic_move gives it."""
     if "keep_dest_attrs" in inspect.signature(module.atomic_move).parameters:
         module.atomic_move(src, dest, keep_dest_attrs=False)
         return
-    directory = os.path.dirname(os.path.abspath(dest))
-    if os.stat(src).st_dev != os.stat(directory).st_dev:
+    try:
+        os.rename(src, dest)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        directory = os.path.dirname(os.path.abspath(dest))
         temp = os.path.join(directory, ".hardened-relay-move.%s.%d" % (os.path.basename(dest), os.getpid()))
         status = os.stat(src)
         copy_privately(src, temp, status.st_uid, status.st_gid)
+        try:
+            os.rename(temp, dest)
+        except OSError:
+            os.unlink(temp)
+            raise
         os.unlink(src)
-        src = temp
-    os.rename(src, dest)
+    if module.selinux_enabled():
+        module.set_context_if_different(dest, module.selinux_default_context(dest), False)
 
 
 def sha256(path):

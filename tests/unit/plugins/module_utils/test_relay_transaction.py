@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import socket
 import socketserver
@@ -282,8 +283,22 @@ class Module216:
     """An AnsibleModule of ansible-core 2.16 as far as replace_with looks: atomic_move without
     keep_dest_attrs (and it gives the new file the old one's attributes, which must not happen)."""
 
+    def __init__(self, selinux=False):
+        self.selinux = selinux
+        self.contexts = []
+
     def atomic_move(self, src, dest, unsafe_writes=False):
         raise AssertionError("replace_with must not use 2.16's atomic_move")
+
+    def selinux_enabled(self):
+        return self.selinux
+
+    def selinux_default_context(self, path):
+        return ["system_u", "object_r", "postfix_etc_t", "s0"]
+
+    def set_context_if_different(self, path, context, changed):
+        self.contexts.append((path, context))
+        return True
 
 
 class Module217(Module216):
@@ -319,21 +334,43 @@ def test_replace_with_keeps_the_staged_attributes_on_ansible_core_2_17_and_later
     assert_replaced(*staged)
 
 
+def rename_across_devices(monkeypatch, staged, fail_second=False):
+    """os.rename as the kernel does it when the staged file is on another file system: EXDEV
+    for the staged file itself (and, with fail_second, an error for the copy's rename too)."""
+    real_rename = os.rename
+    calls = []
+
+    def rename(src, dest):
+        calls.append(src)
+        if src == staged[0]:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        if fail_second:
+            raise OSError(errno.EIO, "Input/output error")
+        return real_rename(src, dest)
+    monkeypatch.setattr(transaction.os, "rename", rename)
+    return calls
+
+
 @pytest.mark.parametrize("other_file_system", [False, True])
 def test_replace_with_keeps_the_staged_attributes_on_ansible_core_2_16(staged, monkeypatch, other_file_system):
-    real_stat = os.stat
-
-    class OnAnotherDevice:
-        def __init__(self, status):
-            self.status = status
-
-        def __getattr__(self, name):
-            return self.status.st_dev + 1 if name == "st_dev" else getattr(self.status, name)
-
-    def stat(path, *args, **kwargs):
-        status = real_stat(path, *args, **kwargs)
-        return OnAnotherDevice(status) if other_file_system and path == staged[0] else status
-    monkeypatch.setattr(transaction.os, "stat", stat)
-    replace_with(Module216(), *staged)
+    calls = rename_across_devices(monkeypatch, staged) if other_file_system else []
+    module = Module216()
+    replace_with(module, *staged)
     assert_replaced(*staged)
     assert os.listdir(os.path.dirname(staged[1])) == ["live"]  # no temporary copy left behind
+    assert len(calls) == (2 if other_file_system else 0) and module.contexts == []
+
+
+def test_replace_with_keeps_the_staged_file_when_the_copy_cannot_be_renamed(staged, monkeypatch):
+    rename_across_devices(monkeypatch, staged, fail_second=True)
+    with pytest.raises(OSError):
+        replace_with(Module216(), *staged)
+    assert open(staged[0]).read() == "new secret\n" and open(staged[1]).read() == "old secret\n"
+    assert sorted(os.listdir(os.path.dirname(staged[1]))) == ["live", "staged"]
+
+
+def test_replace_with_gives_the_default_selinux_context_on_ansible_core_2_16(staged):
+    module = Module216(selinux=True)
+    replace_with(module, *staged)
+    assert_replaced(*staged)
+    assert module.contexts == [(staged[1], ["system_u", "object_r", "postfix_etc_t", "s0"])]
