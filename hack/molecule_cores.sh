@@ -23,7 +23,10 @@ for end in oldest newest; do
     if [ $end = oldest ]; then py=${pythons%%,*}; else py=${pythons##*,}; fi
     venv=$(core_venv "$minor" "$version" "$py" "${driver[@]}") \
         || { echo "molecule_cores: no venv for ansible-core $version on Python $py" >&2; exit 1; }
-    HR_CORE_VENV=$venv bash "$top/hack/timed.sh" "molecule $scenario, ansible-core $version" \
+    # The oldest core against Debian 12, the newest against Debian 13 (see molecule/compat/molecule.yml).
+    if [ $end = oldest ]; then debian=12; else debian=13; fi
+    HR_COMPAT_DEBIAN=$debian HR_CORE_VENV=$venv bash "$top/hack/timed.sh" \
+        "molecule $scenario, ansible-core $version, Debian $debian" \
         bash "$top/hack/molecule.sh" test -s "$scenario" || status=1
 done
 exit $status

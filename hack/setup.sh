@@ -47,12 +47,14 @@ step "Base images (Debian 12 and 13 with systemd, built with debootstrap; no reg
 command -v debootstrap >/dev/null || apt_install debootstrap
 mirror=$(debian_mirror)
 [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d}; set HR_DEBIAN_MIRROR"
-for suite in $HR_SUITES; do
+# build_image SUITE: one base image from debootstrap, unless the image of its recipe is there.
+build_image() {
+    local suite=$1 image recipe root
     image=$(base_image "$suite")
     recipe=$(image_recipe "$suite")
     if [ "$(docker image inspect --format '{{ index .Config.Labels "hardened-relay.recipe" }}' "$image" 2>/dev/null)" = "$recipe" ]; then
         ok "$image cached"
-        continue
+        return 0
     fi
     echo "    building $image from $mirror (about 45 s)"
     root=$(mktemp -d /var/tmp/hardened-relay-rootfs.XXXXXX)
@@ -60,7 +62,8 @@ for suite in $HR_SUITES; do
             "$suite" "$root" "$mirror" >"$root.log" 2>&1; then
         tail -n 20 "$root.log" >&2
         rm -rf "$root"
-        die "debootstrap $suite failed (log above, full log $root.log)"
+        echo "    debootstrap $suite failed (log above, full log $root.log)" >&2
+        return 1
     fi
     # The image is only a systemd host for Ansible to configure: no apt caches, and
     # a machine-id of its own is created by systemd when each container boots.
@@ -70,7 +73,21 @@ for suite in $HR_SUITES; do
         --change "LABEL hardened-relay.recipe=$recipe" - "$image" >/dev/null
     rm -rf "$root" "$root.log"
     ok "$image built"
+}
+# The suites side by side: debootstrap spends most of its time waiting on the mirror.
+pids=()
+for suite in $HR_SUITES; do
+    build_image "$suite" &
+    pids+=($!)
 done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ $failed = 0 ] || die "a base image could not be built (output above)"
+
+if [ "${1:-}" = "--no-venv" ]; then
+    printf '\nsetup complete (engine and images; the venv is make venv).\n'
+    exit 0
+fi
 
 # The venv, the driver collections, this collection's symlink and ansible-test's offline
 # get-pip stand-ins need no root: hack/venv.sh (make venv) does them, for any user.

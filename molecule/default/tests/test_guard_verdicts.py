@@ -65,12 +65,13 @@ def journal_time(host):
 
 def probe_the_stranger(relay, recipient, since):
     """The stranger's conversation with the relay. A broken configuration never greets: that is
-    told apart from a busy machine by a first try of 10 s, and then by smtpd's own fatal error in
-    the journal since the reload. Without one, the full 30 s try decides."""
+    told apart from a busy machine by a first try of 5 s (smtpd dies on its first reading of the
+    configuration), and then by smtpd's own fatal error in the journal since the reload. Without
+    one, the full 30 s try decides."""
     def probe(timeout):
         return smtp_probe(UNTRUSTED, relay, sender="stranger@untrusted.client.test", helo="untrusted.client.test",
                           rcpts=[recipient], timeout=timeout)
-    result = probe(10)
+    result = probe(5)
     if greeted(result):
         return result
     fatal = container(relay).run("journalctl --no-pager -q --since %s -t postfix/smtpd -g %s"
