@@ -23,11 +23,18 @@ MOLECULE_JOBS ?= 2
 TEST_JOBS   ?= 3
 TIMINGS     := $(BUILD)/test-timings.tsv
 # The longest scenarios first (measured: default, policy, modules), then every other one, so
-# that a new scenario is never left out. The static checks start at once, while the engine
-# and the base images (make images) are made for the scenarios.
+# that a new scenario is never left out. With the base images built, the scenarios start at
+# once and the static checks fill the gaps; without, the two longest static checks run while
+# the engine and the images are made (make images), and the scenarios wait for them.
 LONGEST     := default policy modules
-TEST_PARTS  := $(addprefix molecule-,$(filter $(SCENARIOS),$(LONGEST)) compat $(filter-out $(LONGEST),$(SCENARIOS))) \
-               sanity galaxy-checks units lint
+MOLECULE_PARTS := $(addprefix molecule-,$(filter $(SCENARIOS),$(LONGEST)) compat $(filter-out $(LONGEST),$(SCENARIOS)))
+ifeq ($(shell bash hack/images_ready.sh),yes)
+IMAGES      :=
+TEST_PARTS  := $(MOLECULE_PARTS) sanity galaxy-checks units lint
+else
+IMAGES      := images
+TEST_PARTS  := sanity galaxy-checks $(MOLECULE_PARTS) units lint
+endif
 
 .PHONY: help setup images venv demo demo-clean test test-parts lint sanity units matrix molecule molecule-compat $(addprefix molecule-,$(SCENARIOS)) build galaxy-checks bench clean
 
@@ -88,10 +95,10 @@ units: venv
 
 molecule: $(addprefix molecule-,$(SCENARIOS)) molecule-compat
 
-molecule-compat: images venv
+molecule-compat: $(IMAGES) venv
 	@bash hack/molecule_cores.sh compat
 
-$(addprefix molecule-,$(SCENARIOS)): molecule-%: images venv
+$(addprefix molecule-,$(SCENARIOS)): molecule-%: $(IMAGES) venv
 	@bash hack/timed.sh "molecule $*" bash hack/molecule.sh test -s $*
 
 # Benchmarks measure speed goals; they are not part of `make test`.
