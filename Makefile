@@ -110,7 +110,7 @@ build:
 	ansible-galaxy collection build --force --output-path $(BUILD)
 
 # What Galaxy and Automation Hub check on upload (tools in their own venv, .build/venv-galaxy).
-galaxy-checks:
+galaxy-checks: venv
 	@bash hack/timed.sh "galaxy-checks" bash hack/galaxy_checks.sh
 
 clean: demo-clean
