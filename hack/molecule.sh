@@ -31,4 +31,20 @@ export ANSIBLE_COLLECTIONS_PATH="$HR_INSTALLED_COLLECTIONS"
 # converges, idempotence runs and the verifiers' own runs of the site playbook all gain.
 export ANSIBLE_PIPELINING=True
 export MOLECULE_GLOB="molecule/*/molecule.yml"
-exec molecule "$@"
+if [ "${1:-}" != test ] || [ "$scenario" = all ]; then
+    exec molecule "$@"
+fi
+# `test` of one scenario: its containers are kept past verify, for hack/secret_scan.py to look
+# for the test secrets in them and in everything printed (Molecule's output and the plays the
+# verifiers run, HR_PLAY_LOG), then destroyed.
+logs="$top/.build/logs"
+mkdir -p "$logs"
+run="$scenario${HR_COMPAT_DEBIAN:+-debian$HR_COMPAT_DEBIAN}"
+export HR_PLAY_LOG="$logs/plays-$run.log"
+: >"$HR_PLAY_LOG"
+molecule destroy -s "$scenario"
+status=0
+molecule "$@" --destroy never 2>&1 | tee "$logs/molecule-$run.log" || status=$?
+python "$top/hack/secret_scan.py" --scenario "$scenario" --log "$logs/molecule-$run.log" --log "$HR_PLAY_LOG" || status=1
+molecule destroy -s "$scenario" || status=1
+exit $status

@@ -118,8 +118,14 @@ def run_site(*args):
     with the collection as installed from its tarball; return the completed process."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.environ["HR_INSTALLED_COLLECTIONS"],
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    return subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], CONVERGE] + list(args),
+    done = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], CONVERGE] + list(args),
                           env=env, capture_output=True, text=True, check=False)
+    # Every play's output, for hack/secret_scan.py to look for the test secrets in.
+    if os.environ.get("HR_PLAY_LOG"):
+        with open(os.environ["HR_PLAY_LOG"], "a", encoding="utf-8") as log:
+            log.write("\n#### a run of the site playbook (its arguments may hold secrets, so not them)\n")
+            log.write(done.stdout + done.stderr)
+    return done
 
 
 def converge(*args):

@@ -31,6 +31,8 @@ def parse_args(argv):
     parser.add_argument("--auth-password", default="", help="mail mode: the password for --auth-user")
     parser.add_argument("--tls-version", default="", choices=["", "1.1", "1.2", "1.3"],
                         help="tls mode: the only TLS version the client offers")
+    parser.add_argument("--tls-ciphers", default="",
+                        help="tls modes: offer only these OpenSSL cipher suites (TLS 1.2 at most, where the list applies)")
     parser.add_argument("--vrfy", default="root", help="vrfy mode: the name to ask about")
     parser.add_argument("--count", type=int, default=10, help="connections mode: how many connections")
     return parser.parse_args(argv)
@@ -62,9 +64,11 @@ class ProbeSMTP(smtplib.SMTP):
         return self.getreply()
 
 
-def tls_context(version=""):
+def tls_context(version="", ciphers=""):
     """A client context that does not verify the (self-signed) certificate; with a version,
-    that version only, and OpenSSL's security level lowered so the client really offers it."""
+    that version only, and OpenSSL's security level lowered so the client really offers it.
+    With ciphers, only those suites (ssl.SSLError when OpenSSL has none of them), up to TLS 1.2:
+    TLS 1.3 suites are not chosen by the cipher list, and none of them is anonymous or weak."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -72,7 +76,15 @@ def tls_context(version=""):
         wanted = {"1.1": ssl.TLSVersion.TLSv1_1, "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[version]
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
         context.minimum_version = context.maximum_version = wanted
+    if ciphers:
+        context.set_ciphers(ciphers + ":@SECLEVEL=0")
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
     return context
+
+
+def offered(context):
+    """The TLS 1.2-and-older suites a context offers (what a cipher-list test really tried)."""
+    return sorted(c["name"] for c in context.get_ciphers() if c["protocol"] != "TLSv1.3")
 
 
 def converse(args):
@@ -213,7 +225,10 @@ def tls_handshake(args):
         result["starttls_offered"] = smtp.has_extn("starttls")
         code, dummy = smtp.docmd("STARTTLS")
         result["starttls_reply"] = code
-        sock = tls_context(args.tls_version).wrap_socket(smtp.sock, server_hostname=args.server)
+        context = tls_context(args.tls_version, args.tls_ciphers)
+        if args.tls_ciphers:
+            result["offered_ciphers"] = offered(context)
+        sock = context.wrap_socket(smtp.sock, server_hostname=args.server)
         result.update(handshake=True, version=sock.version(), cipher=sock.cipher()[0])
         sock.close()
     except ssl.SSLError as exc:
@@ -227,9 +242,12 @@ def tls_wrapped(args):
     """Implicit TLS (port 465): the handshake comes first, then the greeting."""
     result = {"server": args.server}
     try:
+        context = tls_context(args.tls_version, args.tls_ciphers)
+        if args.tls_ciphers:
+            result["offered_ciphers"] = offered(context)
         raw = socket.create_connection((args.server, args.port), timeout=args.timeout)
-        sock = tls_context(args.tls_version).wrap_socket(raw, server_hostname=args.server)
-        result.update(handshake=True, version=sock.version())
+        sock = context.wrap_socket(raw, server_hostname=args.server)
+        result.update(handshake=True, version=sock.version(), cipher=sock.cipher()[0])
         lines = read_replies(sock, 10.0, first_only=True)
         result["banner"] = lines[0] if lines else ""
         sock.close()

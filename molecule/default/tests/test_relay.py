@@ -133,6 +133,32 @@ def test_tls_1_1_is_refused_by_the_server(relay):
     assert "PROTOCOL_VERSION" in result["error"].upper() or "UNSUPPORTED_PROTOCOL" in result["error"].upper(), result
 
 
+# (port, probe mode): STARTTLS on 25 and 587, TLS from the first byte on 465.
+TLS_PORTS = [(25, "tls"), (587, "tls"), (465, "tls-wrapped")]
+# OpenSSL cipher lists a scanner tries; the client offers only those suites (TLS 1.2 at most).
+# (Debian's OpenSSL 3 has no EXPORT, LOW or 3DES suites left to offer.)
+WEAK_SUITES = {"anonymous": "aNULL", "NULL": "eNULL"}
+
+
+@pytest.mark.parametrize("port, mode", TLS_PORTS)
+@pytest.mark.parametrize("kind", sorted(WEAK_SUITES))
+def test_no_weak_cipher_suite_is_accepted_on_any_port(relay, port, mode, kind):
+    """The TLS floor from outside, like openssl s_client -cipher aNULL: a client offering only such
+    suites gets no handshake, while the same client with strong suites does (so the test can fail)."""
+    weak = smtp_probe(UNTRUSTED, relay, port=port, mode=mode, tls_ciphers=WEAK_SUITES[kind], **STRANGER)
+    assert weak["offered_ciphers"], weak  # the client really offered such suites ...
+    assert weak["handshake"] is False, weak  # ... and the server took none
+    strong = smtp_probe(UNTRUSTED, relay, port=port, mode=mode, tls_ciphers="ECDHE+AESGCM", **STRANGER)
+    assert strong["handshake"] is True and strong["version"] == "TLSv1.2", strong
+    assert "ECDHE" in strong["cipher"] and "GCM" in strong["cipher"], strong
+
+
+def test_the_live_tls_settings_are_the_floor(relay):
+    host = container(relay)
+    for name in ("smtpd_tls_exclude_ciphers", "smtp_tls_exclude_ciphers"):
+        assert postconf(host, name).replace(" ", "").split(",")[:4] == ["aNULL", "eNULL", "EXPORT", "LOW"], name
+
+
 def test_client_listed_reject_in_client_access_is_refused(relay):
     listed = container("hr-default-client-listed")
     result = smtp_probe(listed, relay, sender="someone@listed.client.test", helo="listed.client.test",

@@ -191,7 +191,7 @@ def password_change_fixture(sasldb_mended):  # pylint: disable=unused-argument
     host.check_output("printf %%s 'erin-Secret!' | saslpasswd2 -p -c -u %s erin" % realm)
     erin_before = login(LOST_USER, "erin", "erin-Secret!")
     users = [{"name": "carol", "password": NEW_PASSWORD}, {"name": "erin", "state": "absent"}]
-    change = ["--limit", LOST_USER, "--diff", "-v", "-e", json.dumps({"saslauthd_users": users})]
+    change = ["--limit", LOST_USER, "--diff", "-vvv", "-e", json.dumps({"saslauthd_users": users})]
     saslpasswd2 = host.check_output("command -v saslpasswd2")
     host.check_output("mv {0} {0}.hr-test && printf '#!/bin/sh\\ncat >/dev/null\\nexit 1\\n' > {0} && chmod 0755 {0}"
                       .format(saslpasswd2))

@@ -18,7 +18,7 @@ import re
 
 from ansible_collections.hardened.relay.plugins.module_utils import relay_policy
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK, render_source
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, model, parameters
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, model, parameters, tls_floor
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import DEFAULT_TYPE, INDEXED_TYPES, STAGES
 
 # Relay-deciding parameters the guard reads on every listener (main.cf or an override).
@@ -78,6 +78,8 @@ class _Guard:
         self._check_services()
         for service in master.smtpd_services(model):
             self._check_listener(service)
+        for problem in tls_floor.problems(model, model.get("tls", {}).get("anonymous_on_port_25") is True):
+            self.add(problem)
 
     def add(self, problem):
         if problem not in self.problems:

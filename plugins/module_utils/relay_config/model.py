@@ -28,7 +28,7 @@ import re
 from ansible_collections.hardened.relay.plugins.module_utils.policy_inputs import access_key_problem, access_map_problems, input_problems
 from ansible_collections.hardened.relay.plugins.module_utils.postfix import TABLE_SUFFIX
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import PATTERN_TYPES, render_source, split_entry
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, syntax
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, syntax, tls_floor
 
 MAPS_DIR = "/etc/postfix/maps"
 SASL_DIR = "/etc/postfix/sasl"
@@ -44,6 +44,7 @@ AUTHENTICATED_ONLY = {"smtpd_client_restrictions": "permit_sasl_authenticated,re
 # who reaches the port directly can forge, so that listener trusts no network.
 PROXIED = {"smtpd_upstream_proxy_protocol": "haproxy", "mynetworks": "", "smtpd_authorized_xclient_hosts": ""}
 SHA256_FINGERPRINT = re.compile(r"^[0-9A-F]{2}(?::[0-9A-F]{2}){31}\Z")
+CIPHER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}\Z")
 CERT_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}\Z")
 # Table actions that send mail somewhere: with a pattern's $1 in them, the sender would choose where.
 SUBSTITUTED_ACTIONS = ("REDIRECT", "BCC", "FILTER")
@@ -256,7 +257,8 @@ class Builder:
                 "# Written by the hardened.relay.postfix role: smtpd asks saslauthd (inside the chroot).\n"
                 "pwcheck_method: saslauthd\nmech_list: %s\n" % " ".join(v["postfix_sasl_mechanisms"]))})
         tls = {"cert_file": v["postfix_tls_cert_file"] or SELFSIGNED_CERT, "key_file": v["postfix_tls_key_file"] or SELFSIGNED_KEY,
-               "selfsigned": not v["postfix_tls_cert_file"], "dir": os.path.dirname(SELFSIGNED_CERT)}
+               "selfsigned": not v["postfix_tls_cert_file"], "dir": os.path.dirname(SELFSIGNED_CERT),
+               "anonymous_on_port_25": v["postfix_tls_anonymous_on_port_25"] is True}
         return {"main_cf": self.sections, "master_cf": self.services, "tables": self.tables, "files": files, "tls": tls,
                 "packages": sorted(set(self.packages)),
                 "sasl_mechanisms": list(v["postfix_sasl_mechanisms"]) if v["postfix_sasl_enabled"] else []}
@@ -386,7 +388,8 @@ class Builder:
                        ("smtpd_tls_ask_ccert", True, "postfix_relay_clientcerts"),
                        ("smtpd_tls_fingerprint_digest", "sha256", "postfix_relay_clientcerts")] \
             if "relay_clientcerts" in lookups else []
-        self.section("TLS: opportunistic on port 25, required on submission (master.cf); no AUTH without it", clientcerts + [
+        self.section("TLS: opportunistic on port 25, required on submission (master.cf); no AUTH without it; no weak "
+                     "suites or protocols, in or out", clientcerts + [
             ("smtpd_tls_cert_file", v["postfix_tls_cert_file"] or SELFSIGNED_CERT, "postfix_tls_cert_file"),
             ("smtpd_tls_key_file", v["postfix_tls_key_file"] or SELFSIGNED_KEY, "postfix_tls_key_file"),
             ("smtpd_tls_security_level", "may", "the role"), ("smtpd_tls_auth_only", True, "the role"),
@@ -394,13 +397,24 @@ class Builder:
             ("smtpd_tls_mandatory_protocols", v["postfix_tls_protocols"], "postfix_tls_protocols"),
             ("smtpd_tls_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
             ("smtpd_tls_mandatory_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
+            ("smtpd_tls_exclude_ciphers", self.tls_exclusions(v["postfix_tls_anonymous_on_port_25"]),
+             "postfix_tls_anonymous_on_port_25" if v["postfix_tls_anonymous_on_port_25"] else "postfix_tls_exclude_ciphers"),
             ("smtpd_tls_received_header", True, "the role"), ("smtpd_tls_loglevel", "1", "the role"),
             ("smtpd_tls_session_cache_database", "{cache_type}:${{data_directory}}/smtpd_scache", "the role", FACT),
             ("smtp_tls_protocols", v["postfix_tls_protocols"], "postfix_tls_protocols"),
             ("smtp_tls_mandatory_protocols", v["postfix_tls_protocols"], "postfix_tls_protocols"),
+            ("smtp_tls_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
+            ("smtp_tls_mandatory_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
+            ("smtp_tls_exclude_ciphers", self.tls_exclusions(), "postfix_tls_exclude_ciphers"),
             ("smtp_tls_loglevel", "1", "the role"),
             ("smtp_tls_session_cache_database", "{cache_type}:${{data_directory}}/smtp_scache", "the role", FACT),
             ("tls_preempt_cipherlist", True, "the role")])
+
+    def tls_exclusions(self, anonymous=False):
+        """The cipher exclusion list: the TLS floor and the admin's additions (without aNULL on port 25
+        when postfix_tls_anonymous_on_port_25 lets anonymous suites back there)."""
+        extra = [str(item) for item in self.v["postfix_tls_exclude_ciphers"] or [] if str(item) not in tls_floor.FLOOR]
+        return ", ".join([tls_floor.floor_text(anonymous)] + extra)
 
     def _limits(self):
         v = self.v
@@ -443,6 +457,9 @@ class Builder:
         for name, base in (("submission", {"syslog_name": "postfix/submission", "smtpd_tls_security_level": "encrypt"}),
                            ("smtps", {"syslog_name": "postfix/smtps", "smtpd_tls_wrappermode": "yes"})):
             options = dict(base, **AUTHENTICATED_ONLY)
+            if v["postfix_tls_anonymous_on_port_25"]:
+                # main.cf lets anonymous suites back for port 25; never where clients log in.
+                options["smtpd_tls_exclude_ciphers"] = self.tls_exclusions().replace(", ", ",")
             options.update(PROXIED if name in proxied else {})
             options.update(sasl)
             options.update(self.options(v["postfix_%s_options" % name], "postfix_%s_options" % name))
@@ -567,6 +584,10 @@ def variable_problems(v):
     if v["postfix_relayhost_username"] and not v["postfix_relayhost"]:
         found.append("postfix_relayhost_username is set but postfix_relayhost is empty; name the smarthost the "
                      "credentials are for, e.g. '[smtp.example.net]:587'.")
+    for index, item in enumerate(v["postfix_tls_exclude_ciphers"] or []):
+        if not isinstance(item, str) or not CIPHER_NAME.match(item):
+            found.append("postfix_tls_exclude_ciphers[%d] is %r; give one OpenSSL cipher name or class per item, e.g. "
+                         "'kRSA' or 'SHA1'." % (index, item))
     if bool(v["postfix_tls_cert_file"]) != bool(v["postfix_tls_key_file"]):
         found.append("Set both postfix_tls_cert_file and postfix_tls_key_file, or neither (a self-signed pair is then made).")
     return found

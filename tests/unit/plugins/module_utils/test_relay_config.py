@@ -347,7 +347,7 @@ def test_the_host_gets_listeners_trusted_networks_services_and_no_secret():
     assert [listener["port"] for listener in host["listeners"]] == [25, 587, 465]
     assert all("origin" not in s for s in host["postconf_services"]) and len(host["postconf_services"]) == 6
     assert host["tls"] == {"cert_file": "/etc/postfix/tls/selfsigned.crt", "key_file": "/etc/postfix/tls/selfsigned.key",
-                           "selfsigned": True, "dir": "/etc/postfix/tls"}
+                           "selfsigned": True, "dir": "/etc/postfix/tls", "anonymous_on_port_25": False}
     # Every table but the secret one travels as its source text; the secret one as keys with masked values.
     tables = dict((table["path"], table) for table in host["tables"])
     assert tables["/etc/aliases"]["source"] == "postmaster: root\nabuse: root\n" and "entries" not in tables["/etc/aliases"]
