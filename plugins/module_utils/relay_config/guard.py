@@ -44,7 +44,7 @@ DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 DESTINATION_MACROS = ("$myhostname", "localhost.$mydomain", "$mydomain", "localhost", "${myhostname}", "localhost.${mydomain}",
                       "${mydomain}")
 SASL_MECHANISMS = ("PLAIN", "LOGIN")
-REFERENCES = re.compile(r"\$(?:\{([A-Za-z0-9_]+)[^}]*\}|([A-Za-z0-9_]+))")
+REFERENCES = re.compile(r"\$(?:\{([A-Za-z0-9_]+)[^}]*\}|\(([A-Za-z0-9_]+)[^)]*\)|([A-Za-z0-9_]+))")
 # Second-level public suffixes that ".suffix" in relay_domains would hand to anyone (the common
 # ones of the Public Suffix List; a top-level domain alone is refused anyway).
 PUBLIC_SUFFIXES = frozenset("""
@@ -110,7 +110,7 @@ class _Guard:
     def _referenced(self):
         """Names that override values and further parameters refer to as $name."""
         texts = [o for service in self.model["master_cf"] for o in service["options"].values()] + list(self.extra.values())
-        return set(m.group(1) or m.group(2) for text in texts for m in REFERENCES.finditer(text))
+        return set(_name(m) for text in texts for m in REFERENCES.finditer(text))
 
     def _check_domains(self):
         """The address classes behind reject_unauth_destination: names only, no tables, no wildcards."""
@@ -193,7 +193,7 @@ class _Guard:
             if option not in LISTENER_POLICY:
                 continue
             label = "%s.%s" % (origin, option)
-            overridden = set(options) & set(m.group(1) or m.group(2) for m in REFERENCES.finditer(value))
+            overridden = set(options) & set(_name(m) for m in REFERENCES.finditer(value))
             if overridden:
                 self.add("%s refers to $%s, which this service also overrides, so what Postfix reads is not what main.cf "
                          "says. Write the %s out in the override itself." % (
@@ -258,6 +258,11 @@ class _Guard:
     def _classes(self):
         names = self._items("smtpd_restriction_classes")
         return dict((name, self._items(name)) for name in names)
+
+
+def _name(match):
+    """The parameter a REFERENCES match names ($name, ${name...} or $(name...))."""
+    return match.group(1) or match.group(2) or match.group(3)
 
 
 def _domain_problem(item, macros, subdomains):

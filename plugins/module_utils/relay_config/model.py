@@ -406,6 +406,12 @@ class Builder:
             ("smtp_tls_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
             ("smtp_tls_mandatory_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
             ("smtp_tls_exclude_ciphers", self.tls_exclusions(), "postfix_tls_exclude_ciphers"),
+            # The same client as lmtp reads lmtp_tls_*, whose defaults do not follow smtp_tls_*.
+            ("lmtp_tls_protocols", v["postfix_tls_protocols"], "postfix_tls_protocols"),
+            ("lmtp_tls_mandatory_protocols", v["postfix_tls_protocols"], "postfix_tls_protocols"),
+            ("lmtp_tls_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
+            ("lmtp_tls_mandatory_ciphers", v["postfix_tls_ciphers"], "postfix_tls_ciphers"),
+            ("lmtp_tls_exclude_ciphers", self.tls_exclusions(), "postfix_tls_exclude_ciphers"),
             ("smtp_tls_loglevel", "1", "the role"),
             ("smtp_tls_session_cache_database", "{cache_type}:${{data_directory}}/smtp_scache", "the role", FACT),
             ("tls_preempt_cipherlist", True, "the role")])

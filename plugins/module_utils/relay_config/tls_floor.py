@@ -25,16 +25,30 @@ FLOOR = ("aNULL", "eNULL", "EXPORT", "LOW", "DES", "3DES", "RC4", "MD5", "IDEA",
 GRADES = ("high", "medium")
 OLD_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
 PROTOCOL_ORDER = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
-# The settings behind each grade and OpenSSL's own switches: whoever sets them decides what
-# "high" means, so the role writes what it needs and nobody else sets them.
-MANAGED = ("tls_high_cipherlist", "tls_medium_cipherlist", "tls_low_cipherlist", "tls_export_cipherlist",
-           "tls_null_cipherlist", "tls_ssl_options", "tls_preempt_cipherlist", "tls_config_file", "tls_config_name")
+# Settings the role keeps at Postfix's own value, each with why: whoever sets them decides what
+# "high" means, which suites and protocols a next hop gets, or which tlsproxy postscreen uses.
+GRADE_MEANING = "decides what the role's cipher grades mean"
+MANAGED = {
+    "tls_high_cipherlist": GRADE_MEANING, "tls_medium_cipherlist": GRADE_MEANING, "tls_low_cipherlist": GRADE_MEANING,
+    "tls_export_cipherlist": GRADE_MEANING, "tls_null_cipherlist": GRADE_MEANING, "tls_ssl_options": GRADE_MEANING,
+    "tls_preempt_cipherlist": GRADE_MEANING, "tls_config_file": GRADE_MEANING, "tls_config_name": GRADE_MEANING,
+    "smtp_tls_policy_maps": "sets each next hop's TLS level, suites and protocols past the floor (protocols=, ciphers=)",
+    "lmtp_tls_policy_maps": "sets each LMTP next hop's TLS level, suites and protocols past the floor",
+    "smtp_tls_per_site": "is the old per-site TLS table, which can lower a next hop's TLS level",
+    "lmtp_tls_per_site": "is the old per-site TLS table, which can lower an LMTP next hop's TLS level",
+    "tlsproxy_service_name": "points postscreen's STARTTLS at another tlsproxy service than the one the floor checks",
+}
 # One TLS endpoint's settings, by the prefix of the program that reads them. tlsproxy (postscreen's
 # TLS side) reads $smtpd_tls_... by default, and is judged like a port-25 listener.
 # (The mandatory exclusions only add to exclude_ciphers, which applies at every security level.)
 SETTINGS = ("ciphers", "mandatory_ciphers", "exclude_ciphers", "protocols", "mandatory_protocols")
-CLIENT_PROGRAMS = ("smtp",)
-REFERENCE = re.compile(r"^\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))\Z")
+# The SMTP+LMTP client reads smtp_tls_* as smtp and lmtp_tls_* as lmtp (their defaults differ).
+CLIENT_PROGRAMS = ("smtp", "lmtp")
+# A whole value that is one plain reference: $name, ${name} or $(name). Any other "$" (the
+# conditional ${name?text} and ${name:text} forms above all, which can expand to nothing) is a
+# value the floor cannot read.
+REFERENCE = re.compile(r"^\$(?:\{([A-Za-z0-9_]+)\}|\(([A-Za-z0-9_]+)\)|([A-Za-z0-9_]+))\Z")
+HEX_VERSIONS = {0x0300: "SSLv3", 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3"}
 WORDS = re.compile(r"[^\s,:]+")
 
 
@@ -54,26 +68,27 @@ def problems(model, anonymous_on_25=False):
     for name in MANAGED:
         parameter = main.get(name)
         if parameter is not None and parameter["origin"].startswith("postfix_main_cf_extra"):
-            found.append("%s sets %s, which decides what the role's cipher grades mean; the role keeps it at Postfix's "
-                         "own value. Remove it, and use postfix_tls_ciphers and postfix_tls_exclude_ciphers instead."
-                         % (parameter["origin"], name))
-    endpoints = [("smtpd", "main.cf", {}, anonymous_on_25 is not True), ("smtp", "main.cf", {}, True)]
-    if any(master.program(s) == "postscreen" for s in model["master_cf"] if s["state"] == "present"):
-        endpoints.append(("tlsproxy", "main.cf", {}, anonymous_on_25 is not True))
+            found.append("%s sets %s, which %s; the TLS floor keeps it at Postfix's own value. Remove it (the TLS "
+                         "variables are postfix_tls_ciphers, postfix_tls_exclude_ciphers and postfix_tls_protocols)."
+                         % (parameter["origin"], name, MANAGED[name]))
+    endpoints = [("smtpd", "main.cf", {}, anonymous_on_25 is not True), ("smtp", "main.cf", {}, True),
+                 ("lmtp", "main.cf", {}, True), ("tlsproxy", "main.cf", {}, anonymous_on_25 is not True)]
     for service in model["master_cf"]:
         if service["state"] != "present":
             continue
         origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
         for name in MANAGED:
             if name in service["options"]:
-                found.append("%s.%s: the role keeps %s at Postfix's own value on every service; remove the override."
-                             % (origin, name, name))
+                found.append("%s.%s: %s %s, and the TLS floor keeps it at Postfix's own value on every service; "
+                             "remove the override." % (origin, name, name, MANAGED[name]))
         program = master.program(service)
         if program == "smtpd":
             on_25 = service["type"] == "pass" or master.port(service) == 25
             endpoints.append(("smtpd", origin, service["options"], not (on_25 and anonymous_on_25 is True)))
         elif program in CLIENT_PROGRAMS:
-            endpoints.append(("smtp", origin, service["options"], True))
+            endpoints.append((program, origin, service["options"], True))
+        elif program == "tlsproxy":  # postscreen's TLS side on port 25
+            endpoints.append(("tlsproxy", origin, service["options"], anonymous_on_25 is not True))
     for prefix, origin, options, no_anonymous in endpoints:
         found += [p for p in _endpoint(main, prefix, origin, options, no_anonymous) if p not in found]
     return found
@@ -93,6 +108,10 @@ def _endpoint(main, prefix, origin, options, no_anonymous):
             continue
         if value is False:
             found.append("%s is '%s', a reference the TLS floor cannot follow; write the value out." % (where, text))
+            continue
+        if "$" in value:
+            found.append("%s is '%s', whose $-expansion (a conditional ${name?text} or ${name:text} can expand to "
+                         "nothing) the TLS floor does not read; write the value out." % (where, text))
             continue
         if setting.endswith("ciphers") and "exclude" not in setting:
             if value.strip().lower() not in GRADES:
@@ -135,7 +154,7 @@ def _effective(main, options, name, origin):
         match = REFERENCE.match(value.strip())
         if not match:
             return value, where, text
-        name = match.group(1) or match.group(2)
+        name = match.group(1) or match.group(2) or match.group(3)
     return False, where, text
 
 
@@ -146,23 +165,37 @@ def _default(name):
     return None
 
 
+def _protocol(word):
+    """The protocol a word of a protocols value names (Postfix reads names in any case, and since
+    3.6 also hex versions such as 0x0303, 0303 and 303), or None."""
+    for name in PROTOCOL_ORDER:
+        if word.lower() == name.lower():
+            return name
+    digits = word[2:] if word.lower().startswith("0x") else word
+    if re.match(r"^[0-9A-Fa-f]{3,4}\Z", digits):
+        return HEX_VERSIONS.get(int(digits, 16))
+    return None
+
+
 def _protocol_problem(value):
-    """Why a protocols value could let SSLv2 to TLS 1.1 through, or None."""
+    """Why a protocols value could let SSLv2 to TLS 1.1 through, or None. A value names protocols
+    to include, or to exclude ("!name"), and since Postfix 3.6 bounds (">=name", "<=name")."""
     words = WORDS.findall(value)
     if not words:
         return "is empty, so every protocol OpenSSL has is allowed"
-    excluded, floor = set(), None
+    included, excluded, floor = set(), set(), None
     for word in words:
-        if word.startswith(">="):
-            if word[2:] not in PROTOCOL_ORDER:
-                return "names '%s', a protocol the TLS floor does not know" % word[2:]
-            floor = PROTOCOL_ORDER.index(word[2:])
-        elif word.startswith("<="):
-            if word[2:] not in PROTOCOL_ORDER:
-                return "names '%s', a protocol the TLS floor does not know" % word[2:]
-        elif word.startswith("!") and word[1:] in PROTOCOL_ORDER:
-            excluded.add(word[1:])
-        else:
-            return "has '%s', which the TLS floor does not read (it reads '>=TLSv1.2' and '!TLSv1.1' forms)" % word
-    allowed = [p for index, p in enumerate(OLD_PROTOCOLS) if (floor is None or index >= floor) and p not in excluded]
+        bound, name = (word[:2], word[2:]) if word.startswith((">=", "<=")) else \
+            ("!", word[1:]) if word.startswith("!") else ("", word)
+        protocol = _protocol(name)
+        if protocol is None:
+            return "names '%s', a protocol the TLS floor does not know" % name
+        if bound == ">=":
+            floor = PROTOCOL_ORDER.index(protocol)
+        elif bound == "!":
+            excluded.add(protocol)
+        elif bound == "":
+            included.add(protocol)
+    allowed = [p for index, p in enumerate(OLD_PROTOCOLS) if (floor is None or index >= floor)
+               and p not in excluded and (not included or p in included)]
     return "allows %s" % ", ".join(allowed) if allowed else None

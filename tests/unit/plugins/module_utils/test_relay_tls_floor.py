@@ -75,15 +75,43 @@ WEAK = {
     "old protocols by exclusion": (dict(postfix_tls_protocols="!SSLv2, !SSLv3"),
                                    "postfix_tls_protocols is '!SSLv2, !SSLv3', which allows TLSv1, TLSv1.1"),
     "old protocols by floor": (dict(postfix_tls_protocols=">=TLSv1"), "postfix_tls_protocols is '>=TLSv1', which allows"),
-    "a protocol list the floor does not read": (dict(postfix_tls_protocols="TLSv1.2"),
-                                                "postfix_tls_protocols is 'TLSv1.2', which has 'TLSv1.2'"),
+    "an include list with TLS 1.0": (dict(postfix_tls_protocols="TLSv1.2 TLSv1"),
+                                     "postfix_tls_protocols is 'TLSv1.2 TLSv1', which allows TLSv1"),
+    "a protocol word the floor does not read": (dict(postfix_tls_protocols=">=TLSv1.2 +SSLv3"),
+                                                "which names '+SSLv3'"),
+    # A conditional expansion can make Postfix read an empty list out of one that names the floor.
+    "a conditional that expands to nothing": (
+        dict(postfix_submission_options={"smtpd_tls_exclude_ciphers": "$(myhostname:x," + FLOOR.replace(" ", "") + ")"}),
+        "postfix_submission_options.smtpd_tls_exclude_ciphers is '$(myhostname:x,aNULL"),
+    "a conditional behind a reference": (
+        dict(postfix_main_cf_extra={"mua_exclusions": "${relayhost?" + FLOOR + "}"},
+             postfix_smtps_options={"smtpd_tls_exclude_ciphers": "$mua_exclusions"}),
+        "postfix_main_cf_extra.mua_exclusions is '${relayhost?aNULL"),
+    "postscreen pointed at a tlsproxy of one's own": (
+        dict(postfix_postscreen_enabled=True, postfix_main_cf_extra={"tlsproxy_service_name": "weakproxy"}),
+        "postfix_main_cf_extra.tlsproxy_service_name sets tlsproxy_service_name, which points postscreen"),
+    "a tlsproxy service with weak overrides": (
+        dict(postfix_master_services=[{"name": "tlsproxy2", "type": "unix", "private": "-", "process_limit": "0",
+                                       "command": "tlsproxy", "options": {"tlsproxy_tls_protocols": ">=TLSv1"}}]),
+        "postfix_master_services[0].options.tlsproxy_tls_protocols is '>=TLSv1'"),
+    "a per-destination policy table": (
+        dict(postfix_main_cf_extra={"smtp_tls_policy_maps": "inline:{ { [smtp.example.net]:587 = encrypt protocols=!SSLv2 } }"}),
+        "postfix_main_cf_extra.smtp_tls_policy_maps sets smtp_tls_policy_maps, which sets each next hop"),
+    "a per-destination policy table on a client service": (
+        dict(postfix_master_services=[{"name": "out2", "type": "unix", "private": "-", "command": "smtp",
+                                       "options": {"smtp_tls_policy_maps": "hash:/etc/postfix/tls_policy"}}]),
+        "postfix_master_services[0].options.smtp_tls_policy_maps: smtp_tls_policy_maps sets"),
+    "an LMTP client service with weak overrides": (
+        dict(postfix_master_services=[{"name": "lmtp-remote", "type": "unix", "private": "-", "command": "lmtp",
+                                       "options": {"lmtp_tls_exclude_ciphers": ""}}]),
+        "postfix_master_services[0].options.lmtp_tls_exclude_ciphers leaves out aNULL"),
     "an unknown protocol": (dict(postfix_tls_protocols=">=TLSv2"), "which names 'TLSv2'"),
     "old protocols on one listener": (dict(postfix_submission_options={"smtpd_tls_mandatory_protocols": ">=TLSv1.1"}),
                                       "postfix_submission_options.smtpd_tls_mandatory_protocols is '>=TLSv1.1'"),
     "what high means": (dict(postfix_main_cf_extra={"tls_high_cipherlist": "ALL:@SECLEVEL=0"}),
                         "postfix_main_cf_extra.tls_high_cipherlist sets tls_high_cipherlist"),
     "OpenSSL switches on a service": (dict(postfix_submission_options={"tls_ssl_options": "0x40000000"}),
-                                      "postfix_submission_options.tls_ssl_options: the role keeps"),
+                                      "postfix_submission_options.tls_ssl_options: tls_ssl_options decides"),
     "a reference the floor cannot follow": (dict(postfix_submission_options={"smtpd_tls_exclude_ciphers": "$nowhere"}),
                                             "postfix_submission_options.smtpd_tls_exclude_ciphers is '$nowhere', a reference"),
     "a client service that sends in the clear of the floor": (
@@ -115,10 +143,25 @@ def test_a_reference_to_a_full_list_is_followed():
 @pytest.mark.parametrize("value, allowed", [
     (">=TLSv1.2", None), (">=TLSv1.3", None), (">=TLSv1.2 <=TLSv1.3", None), ("!SSLv2, !SSLv3, !TLSv1, !TLSv1.1", None),
     ("!SSLv2:!SSLv3:!TLSv1:!TLSv1.1", None), (">=TLSv1.1", "allows TLSv1.1"), ("!SSLv2, !TLSv1, !TLSv1.1", "allows SSLv3"),
-    ("", "is empty"), ("<=TLSv1.3", "allows SSLv2, SSLv3, TLSv1, TLSv1.1")])
+    ("", "is empty"), ("<=TLSv1.3", "allows SSLv2, SSLv3, TLSv1, TLSv1.1"),
+    # Postfix reads names in any case, hex versions (3.6+) and lists of protocols to include.
+    (">=tlsv1.2", None), (">=0x0303", None), (">=303", None), (">=0303", None), ("TLSv1.2 TLSv1.3", None),
+    (">=TLSv1.2 !tlsv1", None), (">=0x0302", "allows TLSv1.1"), ("TLSv1.3 SSLv3", "allows SSLv3")])
 def test_protocol_values(value, allowed):
     why = tls_floor._protocol_problem(value)  # pylint: disable=protected-access
     assert (why is None) if allowed is None else (allowed in why), why
+
+
+def test_a_parenthesised_reference_is_followed_like_the_others():
+    assert judge(postfix_main_cf_extra={"mua_exclusions": FLOOR},
+                 postfix_submission_options={"smtpd_tls_exclude_ciphers": "$(mua_exclusions)"})[1] == []
+
+
+def test_the_lmtp_client_gets_the_floor_too():
+    """smtp(8) run as lmtp reads lmtp_tls_*, whose defaults exclude nothing."""
+    params = render.parameters(judge()[0], FACTS_37)
+    assert params["lmtp_tls_exclude_ciphers"] == FLOOR and params["lmtp_tls_protocols"] == ">=TLSv1.2"
+    assert params["lmtp_tls_ciphers"] == params["lmtp_tls_mandatory_ciphers"] == "high"
 
 
 def test_a_model_without_the_settings_fails_closed():
