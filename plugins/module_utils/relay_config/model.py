@@ -425,7 +425,7 @@ class Builder:
     def _limits(self):
         v = self.v
         names = ("anvil_rate_time_unit", "smtpd_client_connection_count_limit", "smtpd_client_connection_rate_limit",
-                 "smtpd_client_message_rate_limit", "smtpd_client_recipient_rate_limit",
+                 "smtpd_client_message_rate_limit", "smtpd_client_recipient_rate_limit", "smtpd_client_auth_rate_limit",
                  "smtpd_client_event_limit_exceptions", "smtpd_error_sleep_time", "smtpd_soft_error_limit",
                  "smtpd_hard_error_limit")
         limits = [(name, v["postfix_" + name], "postfix_" + name) for name in names]

@@ -381,3 +381,8 @@ def test_a_value_ending_in_a_line_break_is_folded(value, built):
     config, problems = judge(postfix_access_maps={"a": {"type": "hash", "entries": {"x.example": value}}})
     assert problems == []
     assert [t["entries"] for t in config["tables"] if t["path"].endswith("/a")] == [[["x.example", built]]]
+
+
+def test_auth_attempts_are_rate_limited_per_client():
+    assert main_cf(judge()[0])["smtpd_client_auth_rate_limit"] == "30"
+    assert main_cf(judge(postfix_smtpd_client_auth_rate_limit=120)[0])["smtpd_client_auth_rate_limit"] == "120"
