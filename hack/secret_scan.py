@@ -4,7 +4,7 @@ journal or output, or in any file a container gained or changed (docker diff, pl
 is a tmpfs diff does not see) other than the root-only stores it belongs in.
 
 Run by hack/molecule.sh after a scenario's verify and before its destroy. The secrets are in
-molecule/shared/test_secrets.yml; each is looked for as written, in base64 and as its MD5, SHA-1
+tests/test_secrets.yml; each is looked for as written, in base64 and as its MD5, SHA-1
 and SHA-256 hex digest (an unkeyed fingerprint would let a word list recover it offline). Prints
 where it found each hit, never the secret.
 """
@@ -19,7 +19,7 @@ import sys
 import yaml
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REGISTRY = os.path.join(TOP, "molecule", "shared", "test_secrets.yml")
+REGISTRY = os.path.join(TOP, "tests", "test_secrets.yml")
 
 
 def forms(secret):
