@@ -388,8 +388,8 @@ class Builder:
                        ("smtpd_tls_ask_ccert", True, "postfix_relay_clientcerts"),
                        ("smtpd_tls_fingerprint_digest", "sha256", "postfix_relay_clientcerts")] \
             if "relay_clientcerts" in lookups else []
-        self.section("TLS: opportunistic on port 25, required on submission (master.cf); no AUTH without it; no weak "
-                     "suites or protocols, in or out", clientcerts + [
+        title = "TLS: opportunistic on port 25, required on submission (master.cf); no AUTH without it; no weak suites"
+        self.section(title + " or protocols, in or out", clientcerts + [
             ("smtpd_tls_cert_file", v["postfix_tls_cert_file"] or SELFSIGNED_CERT, "postfix_tls_cert_file"),
             ("smtpd_tls_key_file", v["postfix_tls_key_file"] or SELFSIGNED_KEY, "postfix_tls_key_file"),
             ("smtpd_tls_security_level", "may", "the role"), ("smtpd_tls_auth_only", True, "the role"),
