@@ -196,6 +196,7 @@ def _protocol_problem(value):
             excluded.add(protocol)
         elif bound == "":
             included.add(protocol)
-    allowed = [p for index, p in enumerate(OLD_PROTOCOLS) if (floor is None or index >= floor)
-               and p not in excluded and (not included or p in included)]
+    def allows(index, protocol):
+        return (floor is None or index >= floor) and protocol not in excluded and (not included or protocol in included)
+    allowed = [p for index, p in enumerate(OLD_PROTOCOLS) if allows(index, p)]
     return "allows %s" % ", ".join(allowed) if allowed else None
