@@ -8,6 +8,7 @@ held, whatever the server answered: the caller judges the replies.
 """
 import argparse
 import json
+import os
 import smtplib
 import socket
 import ssl
@@ -29,6 +30,9 @@ def parse_args(argv):
     parser.add_argument("--starttls", action="store_true", help="mail mode: STARTTLS after EHLO")
     parser.add_argument("--auth-user", default="", help="mail mode: AUTH as this user (after STARTTLS if asked)")
     parser.add_argument("--auth-password", default="", help="mail mode: the password for --auth-user")
+    parser.add_argument("--auth-password-env", default="",
+                        help="mail mode: the environment variable that holds the password (keeps it off the command "
+                             "line, which Ansible prints with a task's result)")
     parser.add_argument("--tls-version", default="", choices=["", "1.1", "1.2", "1.3"],
                         help="tls mode: the only TLS version the client offers")
     parser.add_argument("--tls-ciphers", default="",
@@ -117,7 +121,8 @@ def converse(args):
                 result["auth_after_tls"] = smtp.esmtp_features.get("auth", "")
         if ok and args.auth_user:
             try:
-                ok = record("auth", *smtp.login(args.auth_user, args.auth_password))
+                password = os.environ.get(args.auth_password_env, "") if args.auth_password_env else args.auth_password
+                ok = record("auth", *smtp.login(args.auth_user, password))
             except smtplib.SMTPAuthenticationError as exc:
                 ok = record("auth", exc.smtp_code, exc.smtp_error)
             except smtplib.SMTPNotSupportedError:
