@@ -196,6 +196,7 @@ def _protocol_problem(value):
             excluded.add(protocol)
         elif bound == "":
             included.add(protocol)
+
     def allows(index, protocol):
         return (floor is None or index >= floor) and protocol not in excluded and (not included or protocol in included)
     allowed = [p for index, p in enumerate(OLD_PROTOCOLS) if allows(index, p)]
