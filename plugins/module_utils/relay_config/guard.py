@@ -19,7 +19,8 @@ import re
 from ansible_collections.hardened.relay.plugins.module_utils import relay_policy
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK, render_source
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, model, parameters, tls_floor
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import DEFAULT_TYPE, INDEXED_TYPES, STAGES
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import (
+    DEFAULT_TYPE, INDEXED_TYPES, STAGES, main_parameters)
 
 # Relay-deciding parameters the guard reads on every listener (main.cf or an override).
 LISTENER_POLICY = relay_policy.POLICY_PARAMETERS
@@ -65,11 +66,7 @@ class _Guard:
         self.model = model
         self.allow_public = allow_public
         self.problems = []
-        self.main = {}
-        for section in model["main_cf"]:
-            for parameter in section["parameters"]:
-                if "requires" not in parameter:
-                    self.main[parameter["name"]] = parameter
+        self.main = main_parameters(model)
         self.extra = dict((n, p["value"]) for n, p in self.main.items() if p["origin"].startswith("postfix_main_cf_extra"))
         self._check_main_parameters()
         self._check_domains()
@@ -78,7 +75,7 @@ class _Guard:
         self._check_services()
         for service in master.smtpd_services(model):
             self._check_listener(service)
-        for problem in tls_floor.problems(model, model.get("tls", {}).get("anonymous_on_port_25") is True):
+        for problem in tls_floor.problems(model, self.main, model.get("tls", {}).get("anonymous_on_port_25") is True):
             self.add(problem)
 
     def add(self, problem):

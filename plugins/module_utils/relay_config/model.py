@@ -569,6 +569,17 @@ def build(variables):
     return model, builder.problems
 
 
+def main_parameters(config):
+    """{name: parameter} of the main.cf a model writes, as Postfix reads it: the last entry of a
+    name wins, and entries for another Postfix version ("requires") are left out."""
+    found = {}
+    for section in config["main_cf"]:
+        for parameter in section["parameters"]:
+            if "requires" not in parameter:
+                found[parameter["name"]] = parameter
+    return found
+
+
 def variable_problems(v):
     """Checks of single variables and of pairs that belong together (the model cannot be right
     without them); each names the variable and the fix."""

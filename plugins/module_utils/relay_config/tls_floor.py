@@ -57,13 +57,9 @@ def floor_text(anonymous=False):
     return ", ".join(item for item in FLOOR if anonymous is False or item != "aNULL")
 
 
-def problems(model, anonymous_on_25=False):
-    """Every way the model could offer or accept weak TLS, each naming the variable to change."""
-    main = {}
-    for section in model["main_cf"]:
-        for parameter in section["parameters"]:
-            if "requires" not in parameter:
-                main[parameter["name"]] = parameter
+def problems(model, main, anonymous_on_25=False):
+    """Every way the model could offer or accept weak TLS, each naming the variable to change;
+    main is the model's main.cf as Postfix reads it (model.main_parameters)."""
     found = []
     for name in MANAGED:
         parameter = main.get(name)
@@ -99,10 +95,7 @@ def _endpoint(main, prefix, origin, options, no_anonymous):
     for setting in SETTINGS:
         name = "%s_tls_%s" % (prefix, setting)
         value, where, text = _effective(main, options, name, origin)
-        if value is None:
-            # A setting the role writes for smtpd and smtp; tlsproxy's default follows smtpd's.
-            if prefix == "tlsproxy":
-                continue
+        if value is None:  # the role writes every one (tlsproxy's default follows smtpd's)
             found.append("%s is not set where the TLS floor expects the role to set it; the guard cannot tell what "
                          "Postfix would offer (report this as a bug)." % name)
             continue

@@ -4,7 +4,7 @@
 fed the role's variables as the postfix_config action gives them."""
 import pytest
 
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, render, tls_floor
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, model, render, tls_floor
 from relay_config_vars import FACTS_37, validated
 
 FLOOR = "aNULL, eNULL, EXPORT, LOW, DES, 3DES, RC4, MD5, IDEA, SEED, PSK, SRP"
@@ -168,6 +168,6 @@ def test_a_model_without_the_settings_fails_closed():
     config = judge()[0]
     for section in config["main_cf"]:
         section["parameters"] = [p for p in section["parameters"] if p["name"] != "smtp_tls_protocols"]
-    found = tls_floor.problems(config)
+    found = tls_floor.problems(config, model.main_parameters(config))
     assert found == ["smtp_tls_protocols is not set where the TLS floor expects the role to set it; the guard cannot tell "
                      "what Postfix would offer (report this as a bug)."]
