@@ -18,7 +18,7 @@ import re
 
 from ansible_collections.hardened.relay.plugins.module_utils import relay_policy
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK, render_source
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, model, parameters, tls_floor
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import credentials, master, model, outbound, parameters, tls_floor
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import (
     DEFAULT_TYPE, INDEXED_TYPES, STAGES, main_parameters)
 
@@ -39,7 +39,7 @@ ROLE_RELAY = ("mydestination", "relay_domains", "inet_interfaces", "parent_domai
               "smtpd_sasl_tls_security_options", "smtpd_sasl_authenticated_header", "broken_sasl_auth_clients",
               "smtpd_tls_security_level", "smtpd_tls_auth_only", "smtpd_sender_login_maps", "smtpd_restriction_classes",
               "smtpd_tls_cert_file", "smtpd_tls_key_file", "relay_clientcerts", "smtpd_tls_ask_ccert",
-              "smtpd_tls_fingerprint_digest") + LISTENER_POLICY
+              "smtpd_tls_fingerprint_digest", "smtpd_sasl_local_domain", "smtp_generic_maps") + LISTENER_POLICY
 DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 # What mydestination may name besides domains: the macros Postfix's own default uses.
 DESTINATION_MACROS = ("$myhostname", "localhost.$mydomain", "$mydomain", "localhost", "${myhostname}", "localhost.${mydomain}",
@@ -77,6 +77,9 @@ class _Guard:
             self._check_listener(service)
         for problem in tls_floor.problems(model, self.main, model.get("tls", {}).get("anonymous_on_port_25") is True):
             self.add(problem)
+        for problem in credentials.problems(model, self.main):
+            self.add(problem)
+        self._check_privacy_cleanup()
 
     def add(self, problem):
         if problem not in self.problems:
@@ -160,7 +163,9 @@ class _Guard:
                 self.add("%s is named '%s', which is no port number; name the port by number (the guard and the self-test "
                          "read smtp, submission, smtps and submissions only)." % (label, service["name"]))
             smtpd = name == "smtpd"
-            for option, value in service["options"].items():
+            # The services the role writes whole are judged by what they do (credentials.py,
+            # _check_privacy_cleanup), not refused for the overrides only the role may write.
+            for option, value in ({} if credentials.role_written(service) else service["options"]).items():
                 kind = parameters.classify(option)
                 handled = smtpd and (option in LISTENER_POLICY or option in LISTENER_SWITCHES or option in LISTENER_OPT_INS)
                 if kind == "safe" or handled or option == "syslog_name":
@@ -171,6 +176,23 @@ class _Guard:
                     origin if origin.endswith("options") else origin + ".options", option, option, why,
                     "" if smtpd else " of a %s service" % name,
                     " (set it in main.cf through its role variable, where the guard checks it)" if option in ROLE_RELAY else ""))
+
+    def _check_privacy_cleanup(self):
+        """The cleanup of submission and smtps drops headers and otherwise runs the admin's header_checks."""
+        own = dict((t["path"], t) for t in self.model["tables"] if t["origin"] == "postfix_header_privacy")
+        wanted = self.main.get("header_checks", {}).get("value", "")
+        for service in self.model["master_cf"]:
+            if not credentials.role_written(service) or (service["name"], service["type"]) != outbound.PRIVACY_CLEANUP:
+                continue
+            for option, value in service["options"].items():
+                lookups = [item.strip() for item in value.split(",") if item.strip()]
+                privacy = [item for item in lookups if item.split(":", 1)[-1] in own]
+                rest = [item for item in lookups if item not in privacy]
+                if option not in ("header_checks", "mime_header_checks", "nested_header_checks") or \
+                        ", ".join(rest) != wanted or any(value != "IGNORE" for table in own.values()
+                                                        for dummy, value in table["entries"]):
+                    self.add("The privacy cleanup service's %s is '%s', not the role's header privacy table and "
+                             "postfix_header_checks (report this as a bug)." % (option, value))
 
     def _check_listener(self, service):
         """One smtpd listener: the main policy with the service's overrides on top."""

@@ -28,7 +28,7 @@ import re
 from ansible_collections.hardened.relay.plugins.module_utils.policy_inputs import access_key_problem, access_map_problems, input_problems
 from ansible_collections.hardened.relay.plugins.module_utils.postfix import TABLE_SUFFIX
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import PATTERN_TYPES, render_source, split_entry
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, syntax, tls_floor
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, outbound, syntax, tls_floor
 
 MAPS_DIR = "/etc/postfix/maps"
 SASL_DIR = "/etc/postfix/sasl"
@@ -59,7 +59,10 @@ FACT = {"format": True}
 BARE_NEWLINE_BACKPORTS = {(3, 8): 5, (3, 7): 10, (3, 6): 14, (3, 5): 24}
 # Services the role writes in master.cf; postfix_master_services may not replace them.
 ROLE_SERVICES = (("smtp", "inet"), ("smtpd", "pass"), ("dnsblog", "unix"), ("tlsproxy", "unix"),
-                 ("submission", "inet"), ("smtps", "inet"))
+                 ("submission", "inet"), ("smtps", "inet"), outbound.SMARTHOST, outbound.PRIVACY_CLEANUP)
+# Of those, the services the role writes whole (no -o of the admin's): the guard checks what they
+# do (credentials.py) instead of refusing the overrides it would refuse from anyone else.
+ROLE_WRITTEN = (outbound.SMARTHOST, outbound.PRIVACY_CLEANUP)
 # Every parameter that takes its value from subdomains' parents by default, less relay_domains:
 # relay_domains entries match the domain itself, and ".example.com" is how to say "and below".
 PARENT_MATCHES = "debug_peer_list, fast_flush_domains, mynetworks, permit_mx_backup_networks, qmqpd_authorized_clients, " \
@@ -220,11 +223,6 @@ class Builder:
         lookups = {}
         if v["postfix_transport"]:
             lookups["transport"] = self.table("transport", "auto", v["postfix_transport"], "postfix_transport")
-        if v["postfix_relayhost_username"]:
-            # One entry; the password never leaves the secret table (its problems name no value).
-            lookups["sasl_passwd"] = self.table("sasl_passwd", "auto", {v["postfix_relayhost"]: "%s:%s" % (
-                v["postfix_relayhost_username"], v["postfix_relayhost_password"])},
-                "postfix_relayhost_username/postfix_relayhost_password", secret=True, mode="0600")
         if v["postfix_sender_login_maps"]:
             lookups["sender_login"] = self.table("sender_login", "auto", v["postfix_sender_login_maps"],
                                                  "postfix_sender_login_maps")
@@ -248,6 +246,7 @@ class Builder:
         self.tables.append({"path": ALIASES, "type": "auto", "flavour": "postalias", "secret": False, "mode": "0644",
                             "origin": "the role", "entries": [["postmaster", "root"], ["abuse", "root"]],
                             "keep_existing": True})
+        self.lookups = lookups
         self._main(lookups, postscreen)
         self._master(postscreen)
         self._collisions()
@@ -314,16 +313,9 @@ class Builder:
                  ("parent_domain_matches_subdomains", PARENT_MATCHES, "the role")]
         if "transport" in lookups:
             relay.append(("transport_maps", lookups["transport"], "postfix_transport"))
-        relay.append(("relayhost", v["postfix_relayhost"], "postfix_relayhost"))
-        if "sasl_passwd" in lookups:
-            relay += [("smtp_sasl_auth_enable", True, "postfix_relayhost_username"),
-                      ("smtp_sasl_password_maps", lookups["sasl_passwd"], "postfix_relayhost_username"),
-                      ("smtp_sasl_security_options", "noanonymous", "the role"),
-                      ("smtp_sasl_tls_security_options", "noanonymous", "the role"),
-                      ("smtp_tls_security_level", "encrypt", "postfix_relayhost_username")]
-        else:
-            relay.append(("smtp_tls_security_level", "may", "the role"))
         self.section("Who may relay", relay)
+        self.section("Outbound: the smarthost (master.cf service smarthost, verified TLS), rewriting, recipients",
+                     outbound.build(self))
         lists = self.restrictions()
         restrictions = [("smtpd_helo_required", v["postfix_smtpd_helo_required"], "postfix_smtpd_helo_required"),
                         ("disable_vrfy_command", v["postfix_disable_vrfy_command"], "postfix_disable_vrfy_command")]
@@ -349,6 +341,7 @@ class Builder:
                 ("smtpd_sasl_security_options", "noanonymous", "the role"),
                 ("smtpd_sasl_tls_security_options", "noanonymous", "the role"),
                 ("smtpd_sasl_authenticated_header", False, "the role"),
+                ("smtpd_sasl_local_domain", v["postfix_sasl_local_domain"], "postfix_sasl_local_domain"),
                 ("broken_sasl_auth_clients", v["postfix_broken_sasl_auth_clients"], "postfix_broken_sasl_auth_clients")])
         self._limits()
         self.section("Testing aids", [
@@ -452,6 +445,8 @@ class Builder:
             # An authenticated user may only send as the addresses the sender login map gives them.
             sasl["smtpd_sender_restrictions"] = "reject_sender_login_mismatch,permit_sasl_authenticated,reject"
         proxied = set(v["postfix_proxy_protocol_listeners"] or [])
+        private = v["postfix_header_privacy"] and (v["postfix_submission_enabled"] or v["postfix_smtps_enabled"])
+        cleanup = outbound.privacy_cleanup(self, self.lookups.get("header_checks")) if private else None
         smtp_options = dict(PROXIED if "smtp" in proxied else {})
         smtp_options.update(self.options(v["postfix_smtp_options"], "postfix_smtp_options"))
         # With postscreen, it answers port 25 and hands the clients that pass to the smtpd "pass" service.
@@ -468,8 +463,12 @@ class Builder:
                 options["smtpd_tls_exclude_ciphers"] = self.tls_exclusions().replace(", ", ",")
             options.update(PROXIED if name in proxied else {})
             options.update(sasl)
+            if cleanup:
+                options["cleanup_service_name"] = cleanup
             options.update(self.options(v["postfix_%s_options" % name], "postfix_%s_options" % name))
             self.service(name, "inet", v["postfix_%s_enabled" % name], "smtpd", options, "postfix_%s_options" % name)
+        if v["postfix_relayhost"]:
+            outbound.smarthost_service(self)
         for index, service in enumerate(v["postfix_master_services"] or []):
             self._user_service(index, service)
 
@@ -601,6 +600,15 @@ def variable_problems(v):
     if v["postfix_relayhost_username"] and not v["postfix_relayhost"]:
         found.append("postfix_relayhost_username is set but postfix_relayhost is empty; name the smarthost the "
                      "credentials are for, e.g. '[smtp.example.net]:587'.")
+    found += outbound.variable_problems(v)
+    for index, entry in enumerate(table_entries(v["postfix_transport"]) or []):
+        if entry and entry[1].split(":", 1)[0] == outbound.SMARTHOST[0]:
+            found.append("postfix_transport entry %s sends mail through the smarthost service, which would hand it the "
+                         "smarthost credentials; route it with smtp:[host]:port instead." % entry[0])
+    if v["postfix_sasl_local_domain"] and outbound.domain_problem(v["postfix_sasl_local_domain"]) and \
+            not outbound.LABEL.match(v["postfix_sasl_local_domain"]):
+        found.append("postfix_sasl_local_domain is '%s', which is no realm; give a domain name like saslauthd_realm, or "
+                     "leave it empty." % v["postfix_sasl_local_domain"])
     for index, item in enumerate(v["postfix_tls_exclude_ciphers"] or []):
         if not isinstance(item, str) or not CIPHER_NAME.match(item):
             found.append("postfix_tls_exclude_ciphers[%d] is %r; give one OpenSSL cipher name or class per item, e.g. "

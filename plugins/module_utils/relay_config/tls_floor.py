@@ -18,7 +18,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import credentials, master
 
 # Excluded everywhere (OpenSSL cipher names and classes); aNULL may come back on port 25 only.
 FLOOR = ("aNULL", "eNULL", "EXPORT", "LOW", "DES", "3DES", "RC4", "MD5", "IDEA", "SEED", "PSK", "SRP")
@@ -74,7 +74,8 @@ def problems(model, main, anonymous_on_25=False):
             continue
         origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
         for name in MANAGED:
-            if name in service["options"]:
+            # The smarthost's TLS policy table is the role's own (credentials.py reads it).
+            if name in service["options"] and not (name == "smtp_tls_policy_maps" and credentials.role_written(service)):
                 found.append("%s.%s: %s %s, and the TLS floor keeps it at Postfix's own value on every service; "
                              "remove the override." % (origin, name, name, MANAGED[name]))
         program = master.program(service)

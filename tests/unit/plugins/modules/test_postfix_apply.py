@@ -194,7 +194,7 @@ class Host:
         variables, errors = validated(**dict(dict(postfix_relayhost=RELAYHOST, postfix_relayhost_username=USER,
                                                   postfix_relayhost_password=PASSWORD,
                                                   postfix_transport={"example.com": "smtp:[mx.example.com]"},
-                                                  postfix_sasl_enabled=True), **changes))
+                                                  postfix_sasl_enabled=True, postfix_header_privacy=False), **changes))
         assert errors == []
         config, problems = guard.judge(variables)
         assert problems == []
@@ -266,8 +266,8 @@ def test_first_run_installs_everything_checked_and_starts_postfix(host):
     assert result["postfix_version"] == "3.7.11" and result["selftest"] == []
     assert sorted(result["changed_files"]) == sorted(str(p) for p in (
         host.config_dir / "main.cf", host.config_dir / "master.cf", maps / "transport", maps / "transport.db",
-        maps / "sasl_passwd", maps / "sasl_passwd.db", host.config_dir / "sasl" / "smtpd.conf",
-        host.root / "etc" / "aliases", host.root / "etc" / "aliases.db"))
+        maps / "sasl_passwd", maps / "sasl_passwd.db", maps / "smarthost_tls_policy", maps / "smarthost_tls_policy.db",
+        host.config_dir / "sasl" / "smtpd.conf", host.root / "etc" / "aliases", host.root / "etc" / "aliases.db"))
     assert (host.root / "etc" / "aliases").read_text() == "postmaster: root\nabuse: root\n"
     main_cf = (host.config_dir / "main.cf").read_text()
     assert main_cf.startswith("# Ansible managed\n# Rendered by the hardened.relay.postfix role")
@@ -324,13 +324,14 @@ def test_check_mode_writes_nothing_and_reports_what_the_real_run_then_does(host)
     assert host.snapshot() == before
     assert host.tools("systemctl") == [] and not host.fake.running
     # Postfix checked and built the candidate all the same, below the module's temporary directory.
-    assert len(builds(host)) == 3 and all(host.runner.remote_tmp in path for path in builds(host))
+    assert len(builds(host)) == 4 and all(host.runner.remote_tmp in path for path in builds(host))
     real = host.run(config).result
     for key in ("changed", "action", "changed_files", "diff"):
         assert preview[key] == real[key], key
     assert preview["changed"] is True and preview["action"] == "restart"
     headers = [d["before_header"] for d in real["diff"]]
-    names = ("main.cf", "master.cf", "maps/transport", "maps/sasl_passwd", "../aliases", "sasl/smtpd.conf")
+    names = ("main.cf", "master.cf", "maps/transport", "../aliases", "maps/smarthost_tls_policy", "maps/sasl_passwd",
+             "sasl/smtpd.conf")
     assert headers == [os.path.normpath(str(host.config_dir / name)) for name in names]
     assert host.run(config, check_mode=True).result["changed"] is False
 
@@ -456,8 +457,9 @@ def test_the_install_order_keeps_a_running_postfix_consistent(host, monkeypatch)
 
     monkeypatch.setattr(transaction, "replace_with", replace_with)
     host.run(host.config())
-    assert moved == ["sasl/smtpd.conf", "maps/transport.db", "maps/transport", "maps/sasl_passwd.db",
-                     "maps/sasl_passwd", "../aliases.db", "../aliases", "master.cf", "main.cf"]
+    assert moved == ["sasl/smtpd.conf", "maps/transport.db", "maps/transport", "../aliases.db", "../aliases",
+                     "maps/smarthost_tls_policy.db", "maps/smarthost_tls_policy", "maps/sasl_passwd.db", "maps/sasl_passwd",
+                     "master.cf", "main.cf"]
 
 
 # ---- Refusals before anything changes ----------------------------------------------------------
@@ -546,7 +548,7 @@ def test_a_first_install_that_does_not_run_removes_every_new_file_and_directory(
     before = host.snapshot()
     outcome = host.run(host.config(postfix_inet_interfaces=[UNRUNNABLE]))
     assert outcome.failed and outcome.result["rolled_back"] is True
-    assert "put back (1 file restored, 8 new files removed)" in outcome.result["msg"]
+    assert "put back (1 file restored, 10 new files removed)" in outcome.result["msg"]
     after = host.snapshot()
     # The same files and directories (maps/ and sasl/ were made and are gone again), master.cf as it was.
     assert sorted(p for p in after if p.startswith("etc")) == sorted(p for p in before if p.startswith("etc"))

@@ -1,0 +1,269 @@
+# Copyright: (c) 2026, hardened.relay developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The outbound model (outbound.py) and the smarthost credential guard (credentials.py): verified
+TLS to the smarthost, credentials keyed by smarthost, sender-dependent smarthosts, per-destination
+TLS, relay recipients, rewriting and header privacy, fed the role's variables as the argument
+specs give them."""
+import copy
+
+import pytest
+
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, render
+from relay_config_vars import FACTS_37, validated
+
+SMARTHOST = "[smtp.example.net]:587"
+PASSWORD = "pr0vider pass:word"
+CREDENTIALS = dict(postfix_relayhost=SMARTHOST, postfix_relayhost_username="relay@example.org",
+                   postfix_relayhost_password=PASSWORD)
+SENDERS = [{"sender": "app1@example.org", "relayhost": "[smtp2.example.net]:587", "username": "app1",
+            "password": "app1-secret"},
+           {"sender": "@billing.example.org", "relayhost": "[smtp3.example.net]:465", "username": "billing",
+            "password": "billing-secret"}]
+
+
+def judge(**changes):
+    variables, errors = validated(**changes)
+    assert errors == []
+    return guard.judge(variables)
+
+
+def problems_of(**changes):
+    return judge(**changes)[1]
+
+
+def service(config, name, kind="unix"):
+    return next(s for s in config["master_cf"] if (s["name"], s["type"]) == (name, kind))
+
+
+def table(config, name):
+    return dict((k, v) for k, v in next(t for t in config["tables"] if t["path"].endswith("/" + name))["entries"])
+
+
+def main_cf(config):
+    return render.parameters(config, FACTS_37)
+
+
+def test_with_credentials_only_the_smarthost_service_authenticates_and_checks_the_certificate():
+    config, problems = judge(**CREDENTIALS)
+    assert problems == []
+    params = main_cf(config)
+    assert params["relayhost"] == SMARTHOST and params["default_transport"] == "smarthost"
+    assert params["smtp_tls_security_level"] == "may" and params["smtp_tls_CAfile"] == "/etc/ssl/certs/ca-certificates.crt"
+    assert not [name for name in params if name.startswith("smtp_sasl")]
+    options = service(config, "smarthost")["options"]
+    assert options["smtp_sasl_auth_enable"] == "yes" and options["smtp_fallback_relay"] == ""
+    assert options["smtp_tls_CApath"] == "" and options["smtp_tls_trust_anchor_file"] == ""
+    assert options["smtp_sender_dependent_authentication"] == "no" and options["smtp_tls_connection_reuse"] == "no"
+    assert options["smtp_tls_policy_maps"] == "$default_database_type:/etc/postfix/maps/smarthost_tls_policy"
+    assert table(config, "smarthost_tls_policy") == {SMARTHOST: "secure match=smtp.example.net"}
+    assert table(config, "sasl_passwd") == {SMARTHOST: "relay@example.org:" + PASSWORD}
+    assert "smtp_tls_wrappermode" not in options
+
+
+def test_without_credentials_the_smarthost_is_opportunistic_unless_asked():
+    config, problems = judge(postfix_relayhost=SMARTHOST)
+    assert problems == []
+    assert table(config, "smarthost_tls_policy") == {SMARTHOST: "may"}
+    assert "smtp_sasl_auth_enable" not in service(config, "smarthost")["options"]
+    assert not [t for t in config["tables"] if t["secret"]]
+    config, problems = judge(postfix_relayhost=SMARTHOST, postfix_relayhost_tls_security_level="verify",
+                             postfix_relayhost_tls_match=["mx.example.net", ".example.net"])
+    assert problems == [] and table(config, "smarthost_tls_policy") == {SMARTHOST: "verify match=mx.example.net:.example.net"}
+
+
+@pytest.mark.parametrize("level", ["none", "may", "encrypt"])
+def test_credentials_over_an_unverified_connection_are_refused(level):
+    problems = problems_of(postfix_relayhost_tls_security_level=level, **CREDENTIALS)
+    assert problems and "postfix_relayhost_tls_security_level is '%s' while this smarthost has credentials" % level \
+        in problems[0]
+    assert not [p for p in problems if PASSWORD in p or "pr0vider" in p]
+
+
+def test_a_smarthost_given_by_address_needs_the_name_its_certificate_carries():
+    problems = problems_of(**dict(CREDENTIALS, postfix_relayhost="[192.0.2.10]:587"))
+    assert any("by its address 192.0.2.10" in p and "postfix_relayhost_tls_match" in p for p in problems)
+    config, problems = judge(**dict(CREDENTIALS, postfix_relayhost="[192.0.2.10]:587",
+                                    postfix_relayhost_tls_match=["smtp.example.net"]))
+    assert problems == [] and table(config, "smarthost_tls_policy") == {"[192.0.2.10]:587": "secure match=smtp.example.net"}
+
+
+@pytest.mark.parametrize("relayhost", ["smtp.example.net:587 smtp2.example.net", "[smtp.example.net]:99999", "[]:25",
+                                       "smtp.example.net:", "$evil", "smtp..example.net"])
+def test_a_relayhost_that_is_not_one_destination_is_refused(relayhost):
+    assert any("not one smarthost" in p for p in problems_of(postfix_relayhost=relayhost))
+
+
+def test_wrapper_mode_is_for_the_smarthost_service_and_needs_tls():
+    config, problems = judge(postfix_relayhost_tls_wrappermode=True, **dict(CREDENTIALS, postfix_relayhost="[smtp.example.net]:465"))
+    assert problems == [] and service(config, "smarthost")["options"]["smtp_tls_wrappermode"] == "yes"
+    assert "smtp_tls_wrappermode" not in main_cf(config)
+    problems = problems_of(postfix_relayhost="[smtp.example.net]:465", postfix_relayhost_tls_wrappermode=True)
+    assert any("postfix_relayhost_tls_wrappermode needs TLS" in p for p in problems)
+
+
+def test_sender_dependent_smarthosts_each_get_their_own_credentials_by_smarthost():
+    config, problems = judge(postfix_sender_dependent_relayhosts=SENDERS, **CREDENTIALS)
+    assert problems == []
+    assert main_cf(config)["sender_dependent_relayhost_maps"] == "${default_database_type}:/etc/postfix/maps/sender_relayhost"
+    assert table(config, "sender_relayhost") == {"app1@example.org": "[smtp2.example.net]:587",
+                                                 "@billing.example.org": "[smtp3.example.net]:465"}
+    assert table(config, "sasl_passwd") == {SMARTHOST: "relay@example.org:" + PASSWORD,
+                                            "[smtp2.example.net]:587": "app1:app1-secret",
+                                            "[smtp3.example.net]:465": "billing:billing-secret"}
+    assert table(config, "smarthost_tls_policy") == {SMARTHOST: "secure match=smtp.example.net",
+                                                     "[smtp2.example.net]:587": "secure match=smtp2.example.net",
+                                                     "[smtp3.example.net]:465": "secure match=smtp3.example.net"}
+    # Credentials keyed by sender would go wherever that sender's mail is routed.
+    assert service(config, "smarthost")["options"]["smtp_sender_dependent_authentication"] == "no"
+
+
+@pytest.mark.parametrize("changes, words", [
+    (dict(postfix_sender_dependent_relayhosts=[dict(SENDERS[0], relayhost=SMARTHOST)]),
+     "gives [smtp.example.net]:587 other credentials than postfix_relayhost does"),
+    (dict(postfix_sender_dependent_relayhosts=[dict(SENDERS[0], sender="app1")]), ".sender 'app1' is not an address"),
+    (dict(postfix_sender_dependent_relayhosts=[SENDERS[0], dict(SENDERS[0], relayhost="[smtp9.example.net]")]),
+     "app1@example.org is listed twice"),
+    (dict(postfix_sender_dependent_relayhosts=[dict(SENDERS[0], tls_security_level="encrypt")]),
+     "postfix_sender_dependent_relayhosts[0].tls_security_level is 'encrypt' while this smarthost has credentials"),
+    (dict(postfix_sender_dependent_relayhosts=[dict(SENDERS[0], password="")]),
+     "Set both postfix_sender_dependent_relayhosts[0].username and postfix_sender_dependent_relayhosts[0].password"),
+    (dict(postfix_sender_dependent_relayhosts=[dict(SENDERS[0], password="two  blanks")]),
+     "postfix_sender_dependent_relayhosts[0].password must be one line without leading, trailing or repeated blanks"),
+    (dict(postfix_relayhost_username="us:er"), "postfix_relayhost_username may not hold a blank or ':'"),
+])
+def test_bad_sender_dependent_or_credential_input_is_refused_by_name(changes, words):
+    problems = problems_of(**dict(CREDENTIALS, **changes))
+    assert any(words in p for p in problems), problems
+    assert not [p for p in problems if "secret" in p or "blanks'" in p or PASSWORD in p]
+
+
+def test_sender_dependent_smarthosts_need_the_fallback_relayhost():
+    assert any("the fallback" in p for p in problems_of(postfix_sender_dependent_relayhosts=SENDERS))
+
+
+@pytest.mark.parametrize("extra", [{"smtp_sasl_auth_enable": "yes"}, {"smtp_sasl_password_maps": "hash:/etc/postfix/mine"},
+                                   {"smtp_tls_CApath": "/etc/ssl/certs"}, {"smtp_sender_dependent_authentication": "yes"},
+                                   {"smtp_tls_trust_anchor_file": "/tmp/evil.pem"}, {"lmtp_sasl_auth_enable": "yes"},
+                                   {"smtp_fallback_relay": "[evil.example]:587"}, {"tlsproxy_client_CAfile": "/tmp/x.pem"}])
+def test_main_cf_extra_cannot_change_who_gets_a_password(extra):
+    problems = problems_of(postfix_main_cf_extra=extra, **CREDENTIALS)
+    name = list(extra)[0]
+    assert any(p.startswith("postfix_main_cf_extra.%s sets %s" % (name, name)) for p in problems), problems
+
+
+def test_no_other_service_may_authenticate_or_route_through_the_smarthost():
+    own = {"name": "outbound2", "type": "unix", "command": "smtp", "options": {"smtp_sasl_auth_enable": "yes"}}
+    problems = problems_of(postfix_master_services=[own], **CREDENTIALS)
+    assert any("postfix_master_services[0].options.smtp_sasl_auth_enable" in p for p in problems)
+    taken = {"name": "smarthost", "type": "unix", "command": "smtp"}
+    assert any("a service the role writes itself" in p for p in problems_of(postfix_master_services=[taken], **CREDENTIALS))
+    problems = problems_of(postfix_transport={"example.com": "smarthost:[mx.example.com]"}, **CREDENTIALS)
+    assert any("postfix_transport entry example.com sends mail through the smarthost service" in p for p in problems)
+
+
+def policy_entries(config, entries):
+    next(t for t in config["tables"] if t["path"].endswith("/smarthost_tls_policy"))["entries"] = entries
+
+
+@pytest.mark.parametrize("tamper, words", [
+    (lambda c: policy_entries(c, [[SMARTHOST, "encrypt"]]), "its TLS policy is 'encrypt'"),
+    (lambda c: policy_entries(c, [[SMARTHOST, "secure"]]), "its TLS policy is 'secure'"),
+    (lambda c: policy_entries(c, []), "its TLS policy is 'may'"),
+    (lambda c: policy_entries(c, [[SMARTHOST, "secure match=smtp.example.net protocols=TLSv1"]]), "other than match="),
+    (lambda c: service(c, "smarthost")["options"].pop("smtp_tls_CApath"), "does not pin smtp_tls_CApath"),
+    (lambda c: service(c, "smarthost")["options"].update(smtp_sasl_password_maps="hash:/etc/other"), "did not write"),
+])
+def test_the_guard_checks_the_smarthost_service_as_the_model_wrote_it(tamper, words):
+    """A bug in the model must not send a password unchecked: the guard reads what was built."""
+    config = copy.deepcopy(judge(**CREDENTIALS)[0])
+    assert guard.problems(config) == []
+    tamper(config)
+    assert any(words in p for p in guard.problems(config)), guard.problems(config)
+
+
+def test_per_destination_tls_policy_is_a_table_of_levels_and_names():
+    policy = [{"destination": "example.org", "level": "secure", "match": ["mx.example.org"]},
+              {"destination": "[legacy.example.com]:25", "level": "none"}]
+    config, problems = judge(postfix_smtp_tls_policy=policy)
+    assert problems == [] and main_cf(config)["smtp_tls_policy_maps"].endswith(":/etc/postfix/maps/smtp_tls_policy")
+    assert table(config, "smtp_tls_policy") == {"example.org": "secure match=mx.example.org", "[legacy.example.com]:25": "none"}
+    for bad, words in (({"destination": SMARTHOST, "level": "none"}, "is a smarthost"),
+                       ({"destination": "example.org", "level": "dane-only"}, "level is 'dane-only'"),
+                       ({"destination": "example.org", "level": "may", "match": ["x.example.org"]}, "only with level verify"),
+                       ({"destination": "ex ample.org", "level": "may"}, "is not a domain"),
+                       ({"destination": "example.org", "level": "may", "protocols": "TLSv1"}, "must be a dict with")):
+        assert any(words in p for p in problems_of(postfix_smtp_tls_policy=[bad], **CREDENTIALS)), bad
+
+
+def test_relay_recipients_are_checked_against_the_relay_domains():
+    config, problems = judge(postfix_relay_domains=["corp.example", ".branch.example"],
+                             postfix_relay_recipients=["alice@corp.example", "@office.branch.example"])
+    assert problems == []
+    assert main_cf(config)["relay_recipient_maps"].endswith(":/etc/postfix/maps/relay_recipients")
+    assert table(config, "relay_recipients") == {"alice@corp.example": "OK", "@office.branch.example": "OK"}
+    problems = problems_of(postfix_relay_domains=["corp.example"], postfix_relay_recipients=["bob@elsewhere.example", "bob"])
+    assert any("postfix_relay_recipients[0] bob@elsewhere.example is not in postfix_relay_domains" in p for p in problems)
+    assert any("postfix_relay_recipients[1] 'bob' is not an address" in p for p in problems)
+
+
+def test_outbound_rewriting_is_written_with_header_rewriting_for_the_relays_own_clients():
+    config, problems = judge(postfix_smtp_generic_maps={"root@app17.internal": "app17@example.org"},
+                             postfix_sender_canonical_maps={"@old.example.org": "@example.org"},
+                             postfix_masquerade_domains=["example.org", "!keep.example.org"])
+    assert problems == []
+    params = main_cf(config)
+    assert params["smtp_generic_maps"].endswith(":/etc/postfix/maps/generic")
+    assert params["sender_canonical_maps"].endswith(":/etc/postfix/maps/sender_canonical")
+    assert params["masquerade_domains"] == "example.org, !keep.example.org"
+    assert params["local_header_rewrite_clients"] == "permit_inet_interfaces, permit_mynetworks, permit_sasl_authenticated"
+    assert table(config, "generic") == {"root@app17.internal": "app17@example.org"}
+    problems = problems_of(postfix_smtp_generic_maps={"root@app17.internal": "app 17@example.org", "x y": "a@b.example"},
+                           postfix_masquerade_domains=["org"])
+    assert any("postfix_smtp_generic_maps the value of 'root@app17.internal' has a local part with a blank" in p
+               for p in problems)
+    assert any("postfix_smtp_generic_maps key 'x y' is not an address" in p for p in problems)
+    assert any("postfix_masquerade_domains[0] 'org' is a bare top-level name" in p for p in problems)
+    assert "local_header_rewrite_clients" not in main_cf(judge(postfix_smtp_generic_maps={"a@b.example": "c@d.example"})[0])
+
+
+def test_submission_and_smtps_use_a_cleanup_that_drops_the_privacy_headers_and_keeps_the_admins_checks():
+    checks = [{"key": "/^Subject: spam/", "value": "REJECT"}]
+    config, problems = judge(postfix_header_checks=checks)
+    assert problems == []
+    for name in ("submission", "smtps"):
+        assert service(config, name, "inet")["options"]["cleanup_service_name"] == "privacy-cleanup"
+    assert "cleanup_service_name" not in service(config, "smtp", "inet")["options"]
+    cleanup = service(config, "privacy-cleanup")
+    assert cleanup["command"] == "cleanup" and cleanup["private"] == "n" and cleanup["process_limit"] == "0"
+    assert cleanup["options"] == {"header_checks": "pcre:/etc/postfix/maps/header_privacy.pcre,pcre:/etc/postfix/maps/header_checks.pcre",
+                                  "mime_header_checks": "pcre:/etc/postfix/maps/header_checks.pcre",
+                                  "nested_header_checks": "pcre:/etc/postfix/maps/header_checks.pcre"}
+    assert table(config, "header_privacy.pcre") == {"/^Received:/": "IGNORE", "/^X-Originating-IP:/": "IGNORE",
+                                                    "/^User-Agent:/": "IGNORE", "/^X-Mailer:/": "IGNORE"}
+    config, problems = judge(postfix_header_privacy=False)
+    assert problems == [] and not [s for s in config["master_cf"] if s["name"] == "privacy-cleanup"]
+    assert "cleanup_service_name" not in service(config, "submission", "inet")["options"]
+
+
+def test_the_guard_refuses_a_privacy_cleanup_that_does_more_than_drop_headers():
+    config, dummy = judge()
+    config = copy.deepcopy(config)
+    privacy = next(t for t in config["tables"] if t["path"].endswith("/header_privacy.pcre"))
+    privacy["entries"][0] = ["/^Received:/", "REDIRECT someone@example.net"]
+    assert any("privacy cleanup service's header_checks" in p for p in guard.problems(config))
+
+
+@pytest.mark.parametrize("name", ["mime_header_checks", "nested_header_checks", "milter_header_checks", "sender_bcc_maps",
+                                  "recipient_bcc_maps"])
+def test_tables_that_can_send_mail_where_a_pattern_says_are_relay_relevant(name):
+    problems = problems_of(postfix_main_cf_extra={name: "pcre:/etc/postfix/mine.pcre"})
+    assert any(p.startswith("postfix_main_cf_extra.%s sets %s, which " % (name, name)) for p in problems), problems
+
+
+def test_bare_logins_get_the_realm_the_site_playbook_gives():
+    config, problems = judge(postfix_sasl_enabled=True, postfix_sasl_local_domain="relay.example.org")
+    assert problems == [] and main_cf(config)["smtpd_sasl_local_domain"] == "relay.example.org"
+    assert any("postfix_sasl_local_domain is 'a b'" in p for p in problems_of(postfix_sasl_enabled=True,
+                                                                               postfix_sasl_local_domain="a b"))
+    assert any("smtpd_sasl_local_domain, which the role manages" in p
+               for p in problems_of(postfix_main_cf_extra={"smtpd_sasl_local_domain": "other.example"}))
