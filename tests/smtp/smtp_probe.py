@@ -37,16 +37,20 @@ def parse_args(argv):
                         help="tls mode: the only TLS version the client offers")
     parser.add_argument("--tls-ciphers", default="",
                         help="tls modes: offer only these OpenSSL cipher suites (TLS 1.2 at most, where the list applies)")
+    parser.add_argument("--header", action="append", default=[],
+                        help="mail mode: one more 'Name: value' header line in the message, repeatable")
     parser.add_argument("--vrfy", default="root", help="vrfy mode: the name to ask about")
     parser.add_argument("--count", type=int, default=10, help="connections mode: how many connections")
     return parser.parse_args(argv)
 
 
 def build_message(args):
+    extra = "".join(" ".join(header.split()) + "\r\n" for header in getattr(args, "header", []))
     return (
         "From: <{sender}>\r\nTo: {to}\r\nSubject: hardened.relay probe {token}\r\n"
-        "Message-ID: <probe-{token}@{helo}>\r\n\r\nprobe token:\r\n{token}\r\n"
-    ).format(sender=args.sender, to=", ".join("<%s>" % r for r in args.rcpt), token=args.token, helo=args.helo)
+        "Message-ID: <probe-{token}@{helo}>\r\n{extra}\r\nprobe token:\r\n{token}\r\n"
+    ).format(sender=args.sender, to=", ".join("<%s>" % r for r in args.rcpt), token=args.token, helo=args.helo,
+             extra=extra)
 
 
 class ProbeSMTP(smtplib.SMTP):
