@@ -50,8 +50,8 @@ def secret_entries(config, variables):
     if len(tables) > 1 or any(not table["path"].endswith("/sasl_passwd") for table in tables):
         # (No AnsibleFilterError: this module stays free of controller code, which changes how
         # module code behaves once imported, and the unit tests share a process with modules.)
-        raise ValueError("secret_entries knows the smarthost password table only, not %s"
-                                 % ", ".join(table["path"] for table in tables))
+        paths = ", ".join(table["path"] for table in tables)
+        raise ValueError("secret_entries knows the smarthost password table only, not %s" % paths)
     return dict((table["path"], dict(credential_entries(variables))) for table in tables)
 
 

@@ -28,6 +28,7 @@ def parse_args(argv):
     parser.add_argument("--mode", default="mail", choices=sorted(MODES),
                         help="mail: a whole transaction (default); see MODES for the protocol tests")
     parser.add_argument("--starttls", action="store_true", help="mail mode: STARTTLS after EHLO")
+    parser.add_argument("--wrapper", action="store_true", help="mail mode: TLS from the first byte (port 465)")
     parser.add_argument("--auth-user", default="", help="mail mode: AUTH as this user (after STARTTLS if asked)")
     parser.add_argument("--auth-password", default="", help="mail mode: the password for --auth-user")
     parser.add_argument("--auth-password-env", default="",
@@ -72,6 +73,10 @@ class ProbeSMTP(smtplib.SMTP):
         return self.getreply()
 
 
+class ProbeSMTPS(ProbeSMTP, smtplib.SMTP_SSL):
+    """ProbeSMTP with TLS from the first byte (smtps, port 465)."""
+
+
 def tls_context(version="", ciphers=""):
     """A client context that does not verify the (self-signed) certificate; with a version,
     that version only, and OpenSSL's security level lowered so the client really offers it.
@@ -107,10 +112,12 @@ def converse(args):
         result.update(stage=stage, code=code, text=text)
         return 200 <= code < 400
 
-    smtp = ProbeSMTP(timeout=args.timeout)
+    smtp = ProbeSMTPS(timeout=args.timeout, context=tls_context()) if args.wrapper else ProbeSMTP(timeout=args.timeout)
     try:
         code, text = smtp.connect(args.server, args.port)
         result["banner"] = text.decode("utf-8", "replace")
+        if args.wrapper:
+            result["tls_version"] = smtp.sock.version()
         ok = record("connect", code, text)
         if ok:
             ok = record("ehlo", *smtp.ehlo(args.helo))

@@ -36,7 +36,10 @@ CASES = {
     "safe: the guard inside a class": (
         {"postfix_smtpd_restriction_classes": {"dest_guard": ["reject_unauth_destination"]},
          "postfix_smtpd_relay_restrictions": ["permit_mynetworks", "dest_guard"]}, "someone@outside.example"),
-    "safe: relay domains match themselves only": ({"postfix_relay_domains": ["example.net"]}, "someone@sub.example.net"),
+    # (With the scenario's relayhost, a relay domain needs its own route, or its mail would go to the smarthost.)
+    "safe: relay domains match themselves only": ({"postfix_relay_domains": ["example.net"],
+                                                    "postfix_transport": {"example.net": "smtp:[172.31.203.25]:25"}},
+                                                   "someone@sub.example.net"),
     "unsafe: a client table that answers OK for everyone": (
         {"postfix_access_maps": {"c": {"type": "cidr", "entries": [{"key": "0.0.0.0/0", "value": "ok"}]}},
          "postfix_smtpd_relay_restrictions": ["permit_mynetworks"] + GUARDED}, "someone@outside.example"),
@@ -49,8 +52,12 @@ CASES = {
         {"postfix_access_maps": {"c": {"type": "pcre", "entries": [{"key": "/./ OK", "value": "REJECT"}]}},
          "postfix_smtpd_relay_restrictions": ["permit_mynetworks", "check_client_access pcre:/etc/postfix/maps/c",
                                               "reject_unauth_destination"]}, "someone@outside.example"),
-    "unsafe: a top-level domain and below": ({"postfix_relay_domains": [".example"]}, "someone@outside.example"),
-    "unsafe: relay domains below a public suffix": ({"postfix_relay_domains": [".co.uk"]}, "someone@shop.co.uk"),
+    "unsafe: a top-level domain and below": ({"postfix_relay_domains": [".example"],
+                                              "postfix_transport": {".example": "smtp:[172.31.203.25]:25"}},
+                                             "someone@outside.example"),
+    "unsafe: relay domains below a public suffix": ({"postfix_relay_domains": [".co.uk"],
+                                                     "postfix_transport": {".co.uk": "smtp:[172.31.203.25]:25"}},
+                                                    "someone@shop.co.uk"),
 }
 SCENARIO = {"postfix_mynetworks": ["127.0.0.0/8", "[::1]/128", "172.31.201.0/24"], "postfix_relayhost": "[172.31.203.25]:25"}
 

@@ -117,11 +117,13 @@ def test_internal_addresses_leave_rewritten_in_the_envelope_and_the_headers(rela
     message = wait_for_text(PROVIDER, SPOOL, token)
     assert header(message, "X-Sink-Mail-From") == ["<app17@apps.out.test>"]
     assert header(message, "From") == ["<app17@apps.out.test>"]
-    token = new_token()
-    send(relay, "ops@host3.apps.out.test", token)
-    message = wait_for_text(PROVIDER, SPOOL, token)
-    assert header(message, "X-Sink-Mail-From") == ["<ops@apps.out.test>"]
-    assert header(message, "From") == ["<ops@apps.out.test>"]
+    for sender, leaves_as in (("ops@host3.apps.out.test", "ops@apps.out.test"),  # masquerade_domains
+                              ("legacy@apps.out.test", "modern@apps.out.test")):  # sender_canonical_maps
+        token = new_token()
+        send(relay, sender, token)
+        message = wait_for_text(PROVIDER, SPOOL, token)
+        assert header(message, "X-Sink-Mail-From") == ["<%s>" % leaves_as], sender
+        assert header(message, "From") == ["<%s>" % leaves_as], sender
 
 
 PRIVATE = ["X-Originating-IP: [172.31.242.20]", "User-Agent: HR-Agent/1.0 (secret laptop)", "X-Mailer: HR-Mailer 2.0"]
@@ -129,12 +131,14 @@ KEPT = ["DKIM-Signature: v=1; a=rsa-sha256; d=apps.out.test; s=test; h=from:to:s
         "X-Keep: this one stays"]
 
 
-def test_submitted_mail_loses_the_clients_headers_and_keeps_the_rest(relay):
+@pytest.mark.parametrize("port", [587, 465])
+def test_submitted_mail_loses_the_clients_headers_and_keeps_the_rest(relay, port):
     token = new_token()
     realm = relay.replace("hr-outbound-relay-deb", "relay") + ".out.test"
+    tls = dict(starttls=True) if port == 587 else dict(wrapper=True)
     # dora logs in with the bare name she was given.
-    result = _probe_with_env(["env", "HR_DORA=" + DORA_PASSWORD], relay, "dora@" + realm, token, PRIVATE + KEPT, port=587,
-                             starttls=True, auth_user="dora", auth_password_env="HR_DORA")
+    result = _probe_with_env(["env", "HR_DORA=" + DORA_PASSWORD], relay, "dora@" + realm, token, PRIVATE + KEPT, port=port,
+                             auth_user="dora", auth_password_env="HR_DORA", **tls)
     assert result["accepted"] is True, result
     assert [s for s in result["steps"] if s["stage"] == "auth"][0]["code"] == 235
     message = wait_for_text(PROVIDER, SPOOL, token)

@@ -33,7 +33,7 @@ def decides_credentials(name):
     for prefix in ("smtp_", "lmtp_"):
         if name.startswith(prefix) and (name[len(prefix):].startswith("sasl_") or name[len(prefix):] in CLIENT_SUFFIXES):
             return True
-    return name.startswith("tlsproxy_client_")
+    return name.startswith("tlsproxy_client_") or name == "tls_required_enable"
 
 
 def role_written(service):
@@ -63,6 +63,10 @@ def problems(model, main):
             if decides_credentials(name):
                 found.append("%s.%s: %s %s, and only the role's smarthost service may set it. Remove the override."
                              % (origin, name, name, WHY))
+    written = [p for section in model["main_cf"] for p in section["parameters"] if p["name"] == "tls_required_enable"]
+    if secret and [(p["value"], p.get("requires"), p["origin"]) for p in written] != [("no", "tls_required", "the role")]:
+        found.append("The smarthost password table is written, but main.cf does not turn off the TLS-Required header "
+                     "(tls_required_enable = no on Postfix 3.10 and later) (report this as a bug).")
     if secret and smarthost is None:
         found.append("The smarthost password table is written, but no smarthost service uses it (report this as a bug).")
     if smarthost is not None:

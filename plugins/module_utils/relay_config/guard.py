@@ -18,7 +18,8 @@ import re
 
 from ansible_collections.hardened.relay.plugins.module_utils import relay_policy
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK, render_source
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import credentials, master, model, outbound, parameters, tls_floor
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import (
+    credentials, master, model, outbound, parameters, syntax, tls_floor)
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config.model import (
     DEFAULT_TYPE, INDEXED_TYPES, STAGES, main_parameters)
 
@@ -46,14 +47,6 @@ DESTINATION_MACROS = ("$myhostname", "localhost.$mydomain", "$mydomain", "localh
                       "${mydomain}")
 SASL_MECHANISMS = ("PLAIN", "LOGIN")
 REFERENCES = re.compile(r"\$(?:\{([A-Za-z0-9_]+)[^}]*\}|\(([A-Za-z0-9_]+)[^)]*\)|([A-Za-z0-9_]+))")
-# Second-level public suffixes that ".suffix" in relay_domains would hand to anyone (the common
-# ones of the Public Suffix List; a top-level domain alone is refused anyway).
-PUBLIC_SUFFIXES = frozenset("""
-    ac.uk co.uk gov.uk ltd.uk me.uk net.uk org.uk plc.uk sch.uk com.au net.au org.au edu.au gov.au id.au co.nz net.nz
-    org.nz ac.nz co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr ne.kr com.br net.br org.br com.cn net.cn org.cn com.tw org.tw
-    com.hk org.hk com.sg com.my com.mx org.mx co.in net.in org.in firm.in co.za org.za com.ar com.tr com.pl co.il org.il
-    com.ua co.id or.id com.ru com.es com.pt com.gr co.th in.th com.vn com.ph com.pk com.eg com.sa github.io
-    """.split())
 
 
 def problems(model, mynetworks_allow_public=()):
@@ -188,9 +181,9 @@ class _Guard:
                 lookups = [item.strip() for item in value.split(",") if item.strip()]
                 privacy = [item for item in lookups if item.split(":", 1)[-1] in own]
                 rest = [item for item in lookups if item not in privacy]
-                if option not in ("header_checks", "mime_header_checks", "nested_header_checks") or \
-                        ", ".join(rest) != wanted or any(value != "IGNORE" for table in own.values()
-                                                        for dummy, value in table["entries"]):
+                dropping_only = all(action == "IGNORE" for table in own.values() for dummy, action in table["entries"])
+                known = option in ("header_checks", "mime_header_checks", "nested_header_checks")
+                if not known or ", ".join(rest) != wanted or not dropping_only:
                     self.add("The privacy cleanup service's %s is '%s', not the role's header privacy table and "
                              "postfix_header_checks (report this as a bug)." % (option, value))
 
@@ -301,7 +294,7 @@ def _domain_problem(item, macros, subdomains):
     if len(labels) < 2:
         return ("is a top-level domain, so mail for every domain under it would be accepted and passed on; list "
                 "your own domains")
-    if name != item and ".".join(labels).lower() in PUBLIC_SUFFIXES:
+    if name != item and ".".join(labels).lower() in syntax.PUBLIC_SUFFIXES:
         return ("is every domain under the public suffix %s, whose domains belong to anyone; list your own domains"
                 % ".".join(labels))
     return None

@@ -602,7 +602,7 @@ def variable_problems(v):
                      "credentials are for, e.g. '[smtp.example.net]:587'.")
     found += outbound.variable_problems(v)
     for index, entry in enumerate(table_entries(v["postfix_transport"]) or []):
-        if entry and entry[1].split(":", 1)[0] == outbound.SMARTHOST[0]:
+        if entry and entry[1].split(":", 1)[0] == outbound.SMARTHOST[0] and entry[1].split(":", 1)[1:] not in ([], [""]):
             found.append("postfix_transport entry %s sends mail through the smarthost service, which would hand it the "
                          "smarthost credentials; route it with smtp:[host]:port instead." % entry[0])
     if v["postfix_sasl_local_domain"] and outbound.domain_problem(v["postfix_sasl_local_domain"]) and \

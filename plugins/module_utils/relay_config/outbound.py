@@ -21,6 +21,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import syntax
+
 SMARTHOST = ("smarthost", "unix")
 PRIVACY_CLEANUP = ("privacy-cleanup", "unix")
 SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
@@ -30,8 +32,10 @@ VERIFIED = ("verify", "secure")
 RELAYHOST = re.compile(r"^(?:\[(?P<bracketed>[^\]\s\[]+)\]|(?P<name>[A-Za-z0-9][A-Za-z0-9.-]*))(?::(?P<port>[0-9]{1,5}))?\Z")
 LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}\Z")
-# What match= may name besides host names (postconf(5) smtp_tls_secure_cert_match).
-MATCH_KEYWORDS = ("nexthop", "dot-nexthop", "hostname")
+# What match= may name besides host names (postconf(5) smtp_tls_secure_cert_match). Not
+# "hostname": that is the name DNS (MX or CNAME, unauthenticated) gave, which an attacker with
+# any trusted certificate of their own could choose.
+MATCH_KEYWORDS = ("nexthop", "dot-nexthop")
 # The headers the privacy cleanup drops from mail that arrives on submission or smtps: the
 # client's address and software. Received: is every Received line, smtpd's own (which names the
 # client) included; nothing DKIM signs (From, To, Subject, Date, Message-ID...) is touched.
@@ -142,6 +146,12 @@ def variable_problems(v):
         if host["credentials"] and level not in VERIFIED:
             found.append("%s is '%s' while this smarthost has credentials; the password would go to whoever answers, "
                          "unchecked. Use secure (or verify), or auto." % (level_var, level))
+        if host["credentials"] and not host["relayhost"].startswith("["):
+            found.append("%s is %s, a smarthost with credentials without brackets. Postfix looks a password up by the "
+                         "server's host name before the next hop, so any other route to that host would get it, over "
+                         "whatever TLS that route has; write it as '[%s]%s'." % (
+                             host["origin"], host["relayhost"], parsed[0], ":" + host["relayhost"].rsplit(":", 1)[1]
+                             if ":" in host["relayhost"] else ""))
         if level in VERIFIED and parsed[1] and not match:
             found.append("%s names the smarthost by its address %s, and a certificate names a host: set %s to the name "
                          "the smarthost's certificate carries, e.g. ['smtp.example.net']." % (host["origin"], parsed[0], match_var))
@@ -153,8 +163,8 @@ def variable_problems(v):
             continue
         for index, name in enumerate(match):
             if not _match_name(name):
-                found.append("%s[%d] is %r; give a host name the certificate carries (or nexthop, dot-nexthop, hostname)."
-                             % (match_var, index, name))
+                found.append("%s[%d] is %r; give a host name the certificate carries, '.domain' for its subdomains (not a "
+                             "public suffix), or nexthop or dot-nexthop." % (match_var, index, name))
         if match and level not in VERIFIED:
             found.append("%s is set, but %s is '%s', which checks no name; use verify or secure." % (match_var, level_var, level))
     found += _sender_problems(v)
@@ -162,9 +172,9 @@ def variable_problems(v):
     found += _policy_problems(v, set(str(h["relayhost"]) for h in hosts))
     found += _recipient_problems(v)
     ca_file = v["postfix_relayhost_tls_ca_file"]
-    if ca_file and (not ca_file.startswith("/") or re.search(r"[\s,]|\.\./|/\.\.?\Z", ca_file)):
-        found.append("postfix_relayhost_tls_ca_file is %r; give the absolute path of a PEM file on the host (no blank or "
-                     "comma), or leave it empty for the system's CA bundle." % ca_file)
+    if ca_file and (not ca_file.startswith("/") or re.search(r"[\s,{}$\\]|\.\./|/\.\.?\Z", ca_file)):
+        found.append("postfix_relayhost_tls_ca_file is %r; give the absolute path of a PEM file on the host (no blank, "
+                     "comma, brace, '$' or '..'), or leave it empty for the system's CA bundle." % ca_file)
     for index, domain in enumerate(v["postfix_masquerade_domains"] or []):
         why = domain_problem(str(domain).lstrip("!"))
         if why:
@@ -180,15 +190,36 @@ def variable_problems(v):
             why = why or address_problem(str(value))
             if why:
                 found.append("%s %s %s." % (name, what, why))
+    if v["postfix_relayhost"]:
+        # Postfix sends relay_domains mail to the relayhost too (a stranger's forged sender could
+        # even pick the sender-dependent one), unless the transport table routes it.
+        routed = set(str(entry[0]).lower() for entry in _transport_entries(v) if entry)
+        for index, domain in enumerate(v["postfix_relay_domains"] or []):
+            if str(domain).lower() not in routed and "*" not in routed:
+                found.append("postfix_relay_domains[%d] %s has no postfix_transport entry, so with postfix_relayhost set "
+                             "its mail would go to the smarthost; route it, e.g. {%s: 'smtp:[mx.%s]:25'}." % (
+                                 index, domain, domain, str(domain).lstrip(".")))
     if v["postfix_sender_dependent_relayhosts"] and not v["postfix_relayhost"]:
         found.append("postfix_sender_dependent_relayhosts is set but postfix_relayhost is empty; the other senders' mail "
                      "needs a smarthost too (the fallback): set postfix_relayhost.")
     return found
 
 
+def _transport_entries(v):
+    given = v["postfix_transport"]
+    if isinstance(given, dict):
+        return list(given.items())
+    return [(item.get("key"), item.get("value")) for item in given or [] if isinstance(item, dict)]
+
+
 def _match_name(name):
-    return isinstance(name, str) and (name in MATCH_KEYWORDS or domain_problem(name.lstrip(".")) is None
-                                      or LABEL.match(name) is not None)
+    """A name match= may carry: a host name, '.domain' (any name below it: not a public suffix or a
+    top-level domain) or a keyword."""
+    if not isinstance(name, str) or name.lower() == "hostname":  # a keyword to Postfix, never a literal name
+        return False
+    if name.startswith("."):
+        return domain_problem(name[1:]) is None and name[1:].lower() not in syntax.PUBLIC_SUFFIXES
+    return name in MATCH_KEYWORDS or domain_problem(name) is None or LABEL.match(name) is not None
 
 
 def _sender_problems(v):
@@ -217,11 +248,12 @@ def _secret_problems(v):
     found = []
     accounts = {}
     if v["postfix_relayhost_username"]:
-        accounts[v["postfix_relayhost"]] = ("postfix_relayhost", v["postfix_relayhost_username"], v["postfix_relayhost_password"])
+        accounts[v["postfix_relayhost"].lower()] = ("postfix_relayhost", v["postfix_relayhost_username"],
+                                                    v["postfix_relayhost_password"])
     for index, item in enumerate(v["postfix_sender_dependent_relayhosts"] or []):
         if isinstance(item, dict) and item.get("username"):
-            first = accounts.setdefault(item.get("relayhost"), ("postfix_sender_dependent_relayhosts[%d]" % index,
-                                                                item["username"], item.get("password")))
+            first = accounts.setdefault(str(item.get("relayhost")).lower(), (
+                "postfix_sender_dependent_relayhosts[%d]" % index, item["username"], item.get("password")))
             if first[1:] != (item["username"], item.get("password")):
                 found.append("postfix_sender_dependent_relayhosts[%d] gives %s other credentials than %s does. The role "
                              "keys credentials by smarthost, so that a password only ever goes to the smarthost it is "
@@ -265,8 +297,8 @@ def _policy_problems(v, relayhosts):
         if item.get("level") not in LEVELS:
             found.append("%s.level is %r; use one of %s." % (origin, item.get("level"), ", ".join(LEVELS)))
         match = item.get("match") or []
-        if match and (item.get("level") not in VERIFIED or not isinstance(match, list)
-                      or not all(_match_name(m) for m in match)):
+        names_ok = isinstance(match, list) and all(_match_name(m) for m in match)
+        if match and (item.get("level") not in VERIFIED or not names_ok):
             found.append("%s.match must be a list of host names, and only with level verify or secure." % origin)
     return found
 
@@ -298,6 +330,11 @@ def build(builder):
         params.append(("sender_dependent_relayhost_maps", builder.table(
             "sender_relayhost", "auto", dict((str(i.get("sender")), str(i.get("relayhost"))) for i in senders),
             "postfix_sender_dependent_relayhosts"), "postfix_sender_dependent_relayhosts"))
+    if credential_entries(v):
+        # Postfix 3.10+ honours a "TLS-Required: no" header (RFC 8689) by skipping the TLS policy
+        # table, so anyone who could get such a message (or its bounce) out would turn the
+        # smarthost's check off and the password would go to whoever answers.
+        params.append(("tls_required_enable", False, "the role", {"requires": "tls_required"}))
     # The SMTP client of main.cf (direct delivery, transport_maps next hops) never authenticates.
     params += [("smtp_tls_security_level", "may", "the role"), ("smtp_tls_CAfile", SYSTEM_CA_FILE, "the role")]
     if v["postfix_smtp_tls_policy"]:
@@ -354,6 +391,10 @@ def smarthost_service(builder):
                # sender, no TLS through tlsproxy (its own CA settings), never a second host.
                "smtp_tls_CApath": "", "smtp_tls_trust_anchor_file": "", "smtp_sender_dependent_authentication": "no",
                "smtp_tls_connection_reuse": "no", "smtp_fallback_relay": ""}
+    for name, value in options.items():
+        why = syntax.override_value_problem(value)
+        if why:
+            builder.problems.append("The smarthost service's %s (from postfix_relayhost*) %s." % (name, why))
     if credentials:
         # One entry per smarthost; the passwords never leave the secret table.
         lookup = builder.table("sasl_passwd", "auto", [{"key": str(k), "value": str(p)} for k, p in credentials],

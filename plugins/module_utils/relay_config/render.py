@@ -23,7 +23,7 @@ def applies(requires, facts):
     normalize = version >= (3, 9, 0)
     backport = not normalize and version[2] >= BARE_NEWLINE_BACKPORTS.get(version[:2], 1000)
     return {"bare_newline_normalize": normalize, "bare_newline_backport": backport, "bare_newline": normalize or backport,
-            "forbid_unauth_pipelining": version >= (3, 7, 9)}[requires]
+            "forbid_unauth_pipelining": version >= (3, 7, 9), "tls_required": version >= (3, 10, 0)}[requires]
 
 
 def fact_values(facts):

@@ -21,6 +21,14 @@ PARAMETER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 # A master.cf service name: a name or port, or host:port with an IPv4, [IPv6] or DNS host.
 SERVICE_NAME = re.compile(r"^(?:(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):)?[A-Za-z0-9_.-]+\Z")
 SERVICE_TYPES = ("inet", "unix", "unix-dgram", "fifo", "pass")
+# Second-level public suffixes that ".suffix" (in relay_domains, or a TLS match name) would hand to
+# anyone (the common ones of the Public Suffix List; a top-level domain alone is refused anyway).
+PUBLIC_SUFFIXES = frozenset("""
+    ac.uk co.uk gov.uk ltd.uk me.uk net.uk org.uk plc.uk sch.uk com.au net.au org.au edu.au gov.au id.au co.nz net.nz
+    org.nz ac.nz co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr ne.kr com.br net.br org.br com.cn net.cn org.cn com.tw org.tw
+    com.hk org.hk com.sg com.my com.mx org.mx co.in net.in org.in firm.in co.za org.za com.ar com.tr com.pl co.il org.il
+    com.ua co.id or.id com.ru com.es com.pt com.gr co.th in.th com.vn com.ph com.pk com.eg com.sa github.io
+    """.split())
 COLUMNS = {
     "private": re.compile(r"^[yn-]\Z"),
     "unprivileged": re.compile(r"^[yn-]\Z"),

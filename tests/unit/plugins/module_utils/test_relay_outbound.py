@@ -21,6 +21,13 @@ SENDERS = [{"sender": "app1@example.org", "relayhost": "[smtp2.example.net]:587"
             "password": "billing-secret"}]
 
 
+def credentials(**changes):
+    """CREDENTIALS with changes (another smarthost, say), as one dict of variables."""
+    variables = dict(CREDENTIALS)
+    variables.update(changes)
+    return variables
+
+
 def judge(**changes):
     variables, errors = validated(**changes)
     assert errors == []
@@ -80,10 +87,9 @@ def test_credentials_over_an_unverified_connection_are_refused(level):
 
 
 def test_a_smarthost_given_by_address_needs_the_name_its_certificate_carries():
-    problems = problems_of(**dict(CREDENTIALS, postfix_relayhost="[192.0.2.10]:587"))
+    problems = problems_of(**credentials(postfix_relayhost="[192.0.2.10]:587"))
     assert any("by its address 192.0.2.10" in p and "postfix_relayhost_tls_match" in p for p in problems)
-    config, problems = judge(**dict(CREDENTIALS, postfix_relayhost="[192.0.2.10]:587",
-                                    postfix_relayhost_tls_match=["smtp.example.net"]))
+    config, problems = judge(**credentials(postfix_relayhost="[192.0.2.10]:587", postfix_relayhost_tls_match=["smtp.example.net"]))
     assert problems == [] and table(config, "smarthost_tls_policy") == {"[192.0.2.10]:587": "secure match=smtp.example.net"}
 
 
@@ -94,7 +100,7 @@ def test_a_relayhost_that_is_not_one_destination_is_refused(relayhost):
 
 
 def test_wrapper_mode_is_for_the_smarthost_service_and_needs_tls():
-    config, problems = judge(postfix_relayhost_tls_wrappermode=True, **dict(CREDENTIALS, postfix_relayhost="[smtp.example.net]:465"))
+    config, problems = judge(**credentials(postfix_relayhost_tls_wrappermode=True, postfix_relayhost="[smtp.example.net]:465"))
     assert problems == [] and service(config, "smarthost")["options"]["smtp_tls_wrappermode"] == "yes"
     assert "smtp_tls_wrappermode" not in main_cf(config)
     problems = problems_of(postfix_relayhost="[smtp.example.net]:465", postfix_relayhost_tls_wrappermode=True)
@@ -132,7 +138,7 @@ def test_sender_dependent_smarthosts_each_get_their_own_credentials_by_smarthost
     (dict(postfix_relayhost_username="us:er"), "postfix_relayhost_username may not hold a blank or ':'"),
 ])
 def test_bad_sender_dependent_or_credential_input_is_refused_by_name(changes, words):
-    problems = problems_of(**dict(CREDENTIALS, **changes))
+    problems = problems_of(**credentials(**changes))
     assert any(words in p for p in problems), problems
     assert not [p for p in problems if "secret" in p or "blanks'" in p or PASSWORD in p]
 
@@ -263,7 +269,45 @@ def test_tables_that_can_send_mail_where_a_pattern_says_are_relay_relevant(name)
 def test_bare_logins_get_the_realm_the_site_playbook_gives():
     config, problems = judge(postfix_sasl_enabled=True, postfix_sasl_local_domain="relay.example.org")
     assert problems == [] and main_cf(config)["smtpd_sasl_local_domain"] == "relay.example.org"
-    assert any("postfix_sasl_local_domain is 'a b'" in p for p in problems_of(postfix_sasl_enabled=True,
-                                                                               postfix_sasl_local_domain="a b"))
+    problems = problems_of(postfix_sasl_enabled=True, postfix_sasl_local_domain="a b")
+    assert any("postfix_sasl_local_domain is 'a b'" in p for p in problems)
     assert any("smtpd_sasl_local_domain, which the role manages" in p
                for p in problems_of(postfix_main_cf_extra={"smtpd_sasl_local_domain": "other.example"}))
+
+
+@pytest.mark.parametrize("changes, words", [
+    # Postfix looks a password up by the server's host name first: a bare key could match another route.
+    (dict(postfix_relayhost="smtp.example.net:587"), "a smarthost with credentials without brackets"),
+    (dict(postfix_relayhost="smtp.example.net"), "write it as '[smtp.example.net]'"),
+    (dict(postfix_relayhost_tls_match=["hostname"]), "postfix_relayhost_tls_match[0] is 'hostname'"),
+    (dict(postfix_relayhost_tls_match=[".co.uk"]), "postfix_relayhost_tls_match[0] is '.co.uk'"),
+    (dict(postfix_relayhost_tls_match=[".net"]), "postfix_relayhost_tls_match[0] is '.net'"),
+    (dict(postfix_relayhost_tls_ca_file="/etc/ssl/{x"), "postfix_relayhost_tls_ca_file is '/etc/ssl/{x'"),
+    (dict(postfix_relayhost_tls_ca_file="/etc/ssl/$x.pem"), "no blank, comma, brace, '$' or '..'"),
+    (dict(postfix_relay_domains=["corp.example"]), "postfix_relay_domains[0] corp.example has no postfix_transport entry"),
+    (dict(postfix_sender_dependent_relayhosts=[dict(SENDERS[0], relayhost="[SMTP.example.net]:587")]),
+     "other credentials than postfix_relayhost does"),
+    (dict(postfix_main_cf_extra={"tls_required_enable": "yes"}), "postfix_main_cf_extra.tls_required_enable sets"),
+    (dict(postfix_main_cf_extra={"default_database_type": "btree"}), "postfix_main_cf_extra.default_database_type sets"),
+])
+def test_red_team_findings_are_refused(changes, words):
+    problems = problems_of(**credentials(**changes))
+    assert any(words in p for p in problems), problems
+
+
+def test_relay_domains_routed_by_the_transport_table_are_fine_with_a_smarthost():
+    assert problems_of(**credentials(postfix_relay_domains=["corp.example", ".branch.example"],
+                                     postfix_transport={"corp.example": "smtp:[10.0.0.5]", ".branch.example": "smtp:[10.0.0.6]"})) == []
+    assert problems_of(**credentials(postfix_transport={"example.com": "smarthost:"})) == []
+
+
+def test_the_tls_required_header_cannot_turn_the_smarthost_check_off():
+    """Postfix 3.10 skips the TLS policy for a message with "TLS-Required: no" (RFC 8689)."""
+    config, problems = judge(**CREDENTIALS)
+    assert problems == []
+    assert render.parameters(config, dict(FACTS_37, version_tuple=[3, 10, 13]))["tls_required_enable"] == "no"
+    assert "tls_required_enable" not in main_cf(config)  # 3.7 has no such parameter
+    assert "tls_required_enable" not in main_cf(judge(postfix_relayhost=SMARTHOST)[0])
+    for section in config["main_cf"]:
+        section["parameters"] = [p for p in section["parameters"] if p["name"] != "tls_required_enable"]
+    assert any("TLS-Required header" in p for p in guard.problems(config))
