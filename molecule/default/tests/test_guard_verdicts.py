@@ -21,7 +21,7 @@ sys.path.insert(0, os.environ["HR_INSTALLED_COLLECTIONS"])
 from relay_testlib import container, converge, inventory_hosts, smtp_probe  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from relay_config_vars import validated  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import render_source  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, render  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, model, render  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 RELAYS = inventory_hosts("relays")
 UNTRUSTED = container("hr-default-client-untrusted")
@@ -37,9 +37,9 @@ CASES = {
         {"postfix_smtpd_restriction_classes": {"dest_guard": ["reject_unauth_destination"]},
          "postfix_smtpd_relay_restrictions": ["permit_mynetworks", "dest_guard"]}, "someone@outside.example"),
     # (With the scenario's relayhost, a relay domain needs its own route, or its mail would go to the smarthost.)
-    "safe: relay domains match themselves only": ({"postfix_relay_domains": ["example.net"],
-                                                    "postfix_transport": {"example.net": "smtp:[172.31.203.25]:25"}},
-                                                   "someone@sub.example.net"),
+    "safe: relay domains match themselves only": (
+        {"postfix_relay_domains": ["example.net"], "postfix_transport": {"example.net": "smtp:[172.31.203.25]:25"}},
+        "someone@sub.example.net"),
     "unsafe: a client table that answers OK for everyone": (
         {"postfix_access_maps": {"c": {"type": "cidr", "entries": [{"key": "0.0.0.0/0", "value": "ok"}]}},
          "postfix_smtpd_relay_restrictions": ["permit_mynetworks"] + GUARDED}, "someone@outside.example"),
@@ -52,12 +52,12 @@ CASES = {
         {"postfix_access_maps": {"c": {"type": "pcre", "entries": [{"key": "/./ OK", "value": "REJECT"}]}},
          "postfix_smtpd_relay_restrictions": ["permit_mynetworks", "check_client_access pcre:/etc/postfix/maps/c",
                                               "reject_unauth_destination"]}, "someone@outside.example"),
-    "unsafe: a top-level domain and below": ({"postfix_relay_domains": [".example"],
-                                              "postfix_transport": {".example": "smtp:[172.31.203.25]:25"}},
-                                             "someone@outside.example"),
-    "unsafe: relay domains below a public suffix": ({"postfix_relay_domains": [".co.uk"],
-                                                     "postfix_transport": {".co.uk": "smtp:[172.31.203.25]:25"}},
-                                                    "someone@shop.co.uk"),
+    "unsafe: a top-level domain and below": (
+        {"postfix_relay_domains": [".example"], "postfix_transport": {".example": "smtp:[172.31.203.25]:25"}},
+        "someone@outside.example"),
+    "unsafe: relay domains below a public suffix": (
+        {"postfix_relay_domains": [".co.uk"], "postfix_transport": {".co.uk": "smtp:[172.31.203.25]:25"}},
+        "someone@shop.co.uk"),
 }
 SCENARIO = {"postfix_mynetworks": ["127.0.0.0/8", "[::1]/128", "172.31.201.0/24"], "postfix_relayhost": "[172.31.203.25]:25"}
 
@@ -106,6 +106,9 @@ def write_behind_the_roles_back(host, config):
             continue
         text = render_source([tuple(e) for e in table["entries"]], table["flavour"])
         host.check_output("printf %%s %s > %s" % (shlex.quote(text), shlex.quote(table["path"])))
+        if table["type"] in model.INDEXED_TYPES + ("auto",):  # built as postmap would (the default type for auto)
+            kind = host.check_output("postconf -h default_database_type") if table["type"] == "auto" else table["type"]
+            host.check_output("postmap %s:%s" % (kind, shlex.quote(table["path"])))
     host.check_output("printf %%s %s > /etc/postfix/main.cf" % shlex.quote(render.main_cf(config, facts(host))))
     host.check_output("postfix reload")
 
