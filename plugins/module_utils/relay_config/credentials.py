@@ -89,9 +89,16 @@ def _smarthost_problems(model, service, secret):
         return found + ["The smarthost service reads a password or TLS policy table the role did not write (%s, %s); "
                         "the guard cannot tell where a password would go (report this as a bug)." % (
                             lookup, options.get("smtp_tls_policy_maps", ""))]
-    levels = dict((key, value) for key, value in policy["entries"])
+    # Postfix folds the case of a lookup key, so the guard reads the keys as it does; two entries
+    # that fold to one key are refused (which one Postfix would read is not the guard's guess).
+    for table in (policy, passwords):
+        keys = [key.lower() for key, dummy in table["entries"]]
+        for key in sorted(set(k for k in keys if keys.count(k) > 1)):
+            found.append("The smarthost %s has two entries in %s, whose keys Postfix folds to lower case; the guard "
+                         "cannot tell which one Postfix reads (report this as a bug)." % (key, table["path"]))
+    levels = dict((key.lower(), value) for key, value in policy["entries"])
     for key, dummy in passwords["entries"]:
-        value = levels.get(key, options.get("smtp_tls_security_level", ""))
+        value = levels.get(key.lower(), options.get("smtp_tls_security_level", ""))
         words = value.split()
         if not words or words[0] not in outbound.VERIFIED or not any(w.startswith("match=") for w in words[1:]):
             found.append("The smarthost %s has credentials, but its TLS policy is '%s', which does not check its "

@@ -92,15 +92,18 @@ def policy_value(level, match):
 
 def credential_entries(v):
     """[(smarthost, "user:password")] of the smarthost password table, one entry per smarthost,
-    keyed as Postfix looks it up (the next hop as written). The model masks the values; the role's
-    apply task gets them from here too (filter hardened.relay.secret_entries)."""
+    keyed as Postfix looks it up (the next hop as written; Postfix folds the case of the key, so
+    one smarthost spelt in two cases is one entry, in its first spelling). The model masks the
+    values; the role's apply task gets them from here too (filter hardened.relay.secret_entries)."""
     entries = {}
     if v.get("postfix_relayhost_username"):
-        entries[v.get("postfix_relayhost")] = "%s:%s" % (v["postfix_relayhost_username"], v.get("postfix_relayhost_password"))
+        entries[str(v.get("postfix_relayhost")).lower()] = (str(v.get("postfix_relayhost")), "%s:%s" % (
+            v["postfix_relayhost_username"], v.get("postfix_relayhost_password")))
     for item in v.get("postfix_sender_dependent_relayhosts") or []:
         if isinstance(item, dict) and item.get("username"):
-            entries.setdefault(item.get("relayhost"), "%s:%s" % (item["username"], item.get("password")))
-    return sorted(entries.items(), key=lambda pair: str(pair[0]))
+            entries.setdefault(str(item.get("relayhost")).lower(), (str(item.get("relayhost")), "%s:%s" % (
+                item["username"], item.get("password"))))
+    return sorted(entries.values(), key=lambda pair: pair[0].lower())
 
 
 def smarthosts(v):
@@ -109,7 +112,7 @@ def smarthosts(v):
     match_var}. Values are as given; variable_problems says
     what is wrong with them."""
     found = []
-    keyed = dict(credential_entries(v))
+    keyed = set(key.lower() for key, dummy in credential_entries(v))
     if v["postfix_relayhost"]:
         found.append({"relayhost": v["postfix_relayhost"], "requested": v["postfix_relayhost_tls_security_level"],
                       "match": v["postfix_relayhost_tls_match"],
@@ -123,7 +126,7 @@ def smarthosts(v):
                           "origin": origin + ".relayhost", "level_var": origin + ".tls_security_level",
                           "match_var": origin + ".tls_match"})
     for host in found:
-        host["credentials"] = isinstance(host["relayhost"], str) and host["relayhost"] in keyed
+        host["credentials"] = isinstance(host["relayhost"], str) and host["relayhost"].lower() in keyed
         host["level"] = level_for(host["requested"], host["credentials"])
         host["match"] = list(host["match"]) if isinstance(host["match"], (list, tuple)) else host["match"] or []
     return found
@@ -169,7 +172,7 @@ def variable_problems(v):
             found.append("%s is set, but %s is '%s', which checks no name; use verify or secure." % (match_var, level_var, level))
     found += _sender_problems(v)
     found += _secret_problems(v)
-    found += _policy_problems(v, set(str(h["relayhost"]) for h in hosts))
+    found += _policy_problems(v, set(str(h["relayhost"]).lower() for h in hosts))
     found += _recipient_problems(v)
     ca_file = v["postfix_relayhost_tls_ca_file"]
     if ca_file and (not ca_file.startswith("/") or re.search(r"[\s,{}$\\]|\.\./|/\.\.?\Z", ca_file)):
@@ -286,7 +289,7 @@ def _policy_problems(v, relayhosts):
             found.append("%s must be a dict with destination and level (and match for verify or secure)." % origin)
             continue
         destination = str(item["destination"])
-        if destination in relayhosts:
+        if destination.lower() in relayhosts:
             found.append("%s.destination %s is a smarthost, whose TLS is set by postfix_relayhost_tls_security_level "
                          "(or the sender's tls_security_level); remove the entry." % (origin, destination))
         elif parse_relayhost(destination) is None and domain_problem(destination.lstrip(".")):
@@ -372,16 +375,18 @@ def smarthost_service(builder):
     v = builder.v
     relayhosts = smarthosts(v)
     credentials = credential_entries(v)
-    policy = {}
+    policy, spelling = {}, {}
     for host in relayhosts:
         parsed = parse_relayhost(host["relayhost"]) if isinstance(host["relayhost"], str) else None
         # The names are always written out, so that main.cf's smtp_tls_*_cert_match never decide.
-        match = host["match"] if isinstance(host["match"], list) and host["match"] else [parsed[0]] if parsed else []
+        match = host["match"] if isinstance(host["match"], list) and host["match"] else [parsed[0].lower()] if parsed else []
         value = policy_value(host["level"], match)
-        if policy.setdefault(str(host["relayhost"]), value) != value:
+        # Postfix folds the case of the key: one smarthost spelt in two cases is one entry.
+        key = spelling.setdefault(str(host["relayhost"]).lower(), str(host["relayhost"]))
+        if policy.setdefault(key, value) != value:
             builder.problems.append("%s is %s, which another smarthost entry names with other TLS settings (%s, not %s); "
                                     "give both the same tls_security_level and tls_match." % (
-                                        host["origin"], host["relayhost"], policy[str(host["relayhost"])], value))
+                                        host["origin"], host["relayhost"], policy[key], value))
     # Every smarthost has its entry in the policy table; a next hop routed here otherwise
     # (transport_maps ":[host]") has no credentials and gets what the plain SMTP client gets.
     options = {"smtp_tls_security_level": "may",
