@@ -42,7 +42,8 @@ def smtp_probe(client, server, sender="", rcpts=(), helo="client.test", token=""
         argv += ["--rcpt", rcpt]
     for name, value in options.items():
         flag = "--" + name.replace("_", "-")
-        argv += [flag] if value is True else [flag, str(value)]
+        for item in value if isinstance(value, (list, tuple)) else [value]:  # a list: the flag once per item
+            argv += [flag] if item is True else [flag, str(item)]
     out = client.check_output(" ".join(shlex.quote(a) for a in argv))
     return json.loads(out)
 

@@ -445,9 +445,12 @@ class Builder:
             # An authenticated user may only send as the addresses the sender login map gives them.
             sasl["smtpd_sender_restrictions"] = "reject_sender_login_mismatch,permit_sasl_authenticated,reject"
         proxied = set(v["postfix_proxy_protocol_listeners"] or [])
-        private = v["postfix_header_privacy"] and (v["postfix_submission_enabled"] or v["postfix_smtps_enabled"])
+        port_25 = v["postfix_header_privacy"] and v["postfix_header_privacy_port_25"] and v["postfix_smtp_enabled"]
+        private = v["postfix_header_privacy"] and (v["postfix_submission_enabled"] or v["postfix_smtps_enabled"] or port_25)
         cleanup = outbound.privacy_cleanup(self, self.lookups.get("header_checks")) if private else None
         smtp_options = dict(PROXIED if "smtp" in proxied else {})
+        if port_25:
+            smtp_options["cleanup_service_name"] = cleanup
         smtp_options.update(self.options(v["postfix_smtp_options"], "postfix_smtp_options"))
         # With postscreen, it answers port 25 and hands the clients that pass to the smtpd "pass" service.
         self.service("smtp", "inet", v["postfix_smtp_enabled"], "postscreen" if postscreen else "smtpd",

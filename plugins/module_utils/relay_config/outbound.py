@@ -202,6 +202,14 @@ def variable_problems(v):
                 found.append("postfix_relay_domains[%d] %s has no postfix_transport entry, so with postfix_relayhost set "
                              "its mail would go to the smarthost; route it, e.g. {%s: 'smtp:[mx.%s]:25'}." % (
                                  index, domain, domain, str(domain).lstrip(".")))
+    if v["postfix_header_privacy_port_25"] and not v["postfix_header_privacy"]:
+        found.append("postfix_header_privacy_port_25 is true but postfix_header_privacy is false; set both, or neither.")
+    elif v["postfix_header_privacy_port_25"] and v["postfix_relay_domains"]:
+        # The cleanup service is chosen by listener: inbound mail for the relay domains would lose
+        # its Received trail and the headers a DKIM signature may cover.
+        found.append("postfix_header_privacy_port_25 would strip the headers of all mail on port 25, and with "
+                     "postfix_relay_domains set port 25 takes inbound mail too; leave it false (mail submitted on 587 "
+                     "and 465 loses them anyway), or relay those domains elsewhere.")
     if v["postfix_sender_dependent_relayhosts"] and not v["postfix_relayhost"]:
         found.append("postfix_sender_dependent_relayhosts is set but postfix_relayhost is empty; the other senders' mail "
                      "needs a smarthost too (the fallback): set postfix_relayhost.")

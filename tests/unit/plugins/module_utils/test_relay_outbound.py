@@ -257,6 +257,24 @@ def test_submission_and_smtps_use_a_cleanup_that_drops_the_privacy_headers_and_k
     assert "cleanup_service_name" not in service(config, "submission", "inet")["options"]
 
 
+@pytest.mark.parametrize("postscreen", [False, True])
+def test_port_25_privacy_is_for_a_relay_without_inbound_mail(postscreen):
+    config, problems = judge(postfix_header_privacy_port_25=True, postfix_postscreen_enabled=postscreen)
+    assert problems == []
+    smtpd = service(config, "smtpd", "pass") if postscreen else service(config, "smtp", "inet")
+    assert smtpd["options"]["cleanup_service_name"] == "privacy-cleanup"
+    if postscreen:  # postscreen hands the clients on; it has no cleanup of its own
+        assert service(config, "smtp", "inet")["options"] == {}
+    config, problems = judge(postfix_header_privacy_port_25=True, postfix_submission_enabled=False,
+                             postfix_smtps_enabled=False)
+    assert problems == [] and service(config, "privacy-cleanup")["command"] == "cleanup"
+    problems = problems_of(postfix_header_privacy_port_25=True, postfix_relay_domains=["corp.example"],
+                           postfix_transport={"corp.example": "smtp:[10.0.0.5]"})
+    assert any("postfix_header_privacy_port_25 would strip the headers of all mail on port 25" in p for p in problems)
+    problems = problems_of(postfix_header_privacy_port_25=True, postfix_header_privacy=False)
+    assert any("postfix_header_privacy_port_25 is true but postfix_header_privacy is false" in p for p in problems)
+
+
 def test_the_guard_refuses_a_privacy_cleanup_that_does_more_than_drop_headers():
     config, dummy = judge()
     config = copy.deepcopy(config)
