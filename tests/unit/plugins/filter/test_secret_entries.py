@@ -10,22 +10,7 @@ from ansible_collections.hardened.relay.plugins.filter.secret_entries import sec
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "module_utils"))
-from relay_config_vars import validated  # noqa: E402  (the role's variables as the model tests give them)
-
-SMARTHOST = "[smtp.example.net]:587"
-PASSWORD = "pr0vider pass:word"
-CREDENTIALS = dict(postfix_relayhost=SMARTHOST, postfix_relayhost_username="relay@example.org",
-                   postfix_relayhost_password=PASSWORD)
-SENDERS = [{"sender": "app1@example.org", "relayhost": "[smtp2.example.net]:587", "username": "app1",
-            "password": "app1-secret"},
-           {"sender": "@billing.example.org", "relayhost": "[smtp3.example.net]:465", "username": "billing",
-            "password": "billing-secret"}]
-
-
-def judge(**changes):
-    variables, errors = validated(**changes)
-    assert errors == []
-    return guard.judge(variables)
+from relay_config_vars import CREDENTIALS, PASSWORD, SENDERS, SMARTHOST, judge, validated  # noqa: E402  (the role's variables as the model tests give them)
 
 
 def test_the_filter_gives_the_apply_task_the_secret_values_the_model_masked():

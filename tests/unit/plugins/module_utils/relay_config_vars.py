@@ -7,6 +7,8 @@ import os
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard
+
 ROLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "roles", "postfix")
 with open(os.path.join(ROLE, "defaults", "main.yml")) as handle:
     DEFAULTS = yaml.safe_load(handle)
@@ -22,3 +24,25 @@ def validated(**changes):
     given = dict(DEFAULTS, **changes)
     result = ArgumentSpecValidator(SPEC).validate(given, validate_role_argument_spec=True)
     return result.validated_parameters, result.error_messages
+
+
+def judge(**changes):
+    """(configuration, problems) of the variables, which the argument specs must accept."""
+    variables, errors = validated(**changes)
+    assert errors == [], errors
+    return guard.judge(variables)
+
+
+def problems_of(**changes):
+    return judge(**changes)[1]
+
+
+# A smarthost with credentials, and two senders with smarthosts of their own (the outbound tests).
+SMARTHOST = "[smtp.example.net]:587"
+PASSWORD = "pr0vider pass:word"
+CREDENTIALS = dict(postfix_relayhost=SMARTHOST, postfix_relayhost_username="relay@example.org",
+                   postfix_relayhost_password=PASSWORD)
+SENDERS = [{"sender": "app1@example.org", "relayhost": "[smtp2.example.net]:587", "username": "app1",
+            "password": "app1-secret"},
+           {"sender": "@billing.example.org", "relayhost": "[smtp3.example.net]:465", "username": "billing",
+            "password": "billing-secret"}]

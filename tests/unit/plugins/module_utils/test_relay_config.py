@@ -8,17 +8,7 @@ import pytest
 
 from ansible_collections.hardened.relay.plugins.module_utils.postfix_table import MASK
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, master, render
-from relay_config_vars import FACTS_310, FACTS_37, validated
-
-
-def judge(**changes):
-    variables, errors = validated(**changes)
-    assert errors == []
-    return guard.judge(variables)
-
-
-def problems_of(**changes):
-    return judge(**changes)[1]
+from relay_config_vars import FACTS_310, FACTS_37, judge, problems_of, validated
 
 
 def main_cf(config, facts=None):

@@ -9,16 +9,7 @@ import copy
 import pytest
 
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, render
-from relay_config_vars import FACTS_37, validated
-
-SMARTHOST = "[smtp.example.net]:587"
-PASSWORD = "pr0vider pass:word"
-CREDENTIALS = dict(postfix_relayhost=SMARTHOST, postfix_relayhost_username="relay@example.org",
-                   postfix_relayhost_password=PASSWORD)
-SENDERS = [{"sender": "app1@example.org", "relayhost": "[smtp2.example.net]:587", "username": "app1",
-            "password": "app1-secret"},
-           {"sender": "@billing.example.org", "relayhost": "[smtp3.example.net]:465", "username": "billing",
-            "password": "billing-secret"}]
+from relay_config_vars import CREDENTIALS, FACTS_37, PASSWORD, SENDERS, SMARTHOST, judge, problems_of
 
 
 def credentials(**changes):
@@ -26,16 +17,6 @@ def credentials(**changes):
     variables = dict(CREDENTIALS)
     variables.update(changes)
     return variables
-
-
-def judge(**changes):
-    variables, errors = validated(**changes)
-    assert errors == []
-    return guard.judge(variables)
-
-
-def problems_of(**changes):
-    return judge(**changes)[1]
 
 
 def service(config, name, kind="unix"):

@@ -4,17 +4,11 @@
 fed the role's variables as the postfix_config action gives them."""
 import pytest
 
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, model, render, tls_floor
-from relay_config_vars import FACTS_37, validated
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import model, render, tls_floor
+from relay_config_vars import FACTS_37, judge
 
 FLOOR = "aNULL, eNULL, EXPORT, LOW, DES, 3DES, RC4, MD5, IDEA, SEED, PSK, SRP"
 NO_ANONYMOUS = FLOOR.replace("aNULL, ", "")
-
-
-def judge(**changes):
-    variables, errors = validated(**changes)
-    assert errors == [], errors
-    return guard.judge(variables)
 
 
 def service(config, name, kind="inet"):
