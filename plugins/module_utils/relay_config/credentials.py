@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.hardened.relay.plugins.module_utils.relay_config import master, outbound
 
 # SMTP/LMTP client parameters (smtp_<suffix>, lmtp_<suffix>) that decide whether a password is sent
@@ -27,6 +29,11 @@ CLIENT_SUFFIXES = ("sender_dependent_authentication", "tls_CAfile", "tls_CApath"
 PINNED = {"smtp_tls_CApath": "", "smtp_tls_trust_anchor_file": "", "smtp_sender_dependent_authentication": "no",
           "smtp_tls_connection_reuse": "no", "smtp_fallback_relay": ""}
 WHY = "decides whether the smarthost password is sent, or which certificate is good enough to send it to"
+# The smarthost service named as a transport (relay_transport = smarthost, content_filter =
+# smarthost:..., an access or header_checks action FILTER smarthost:...).
+TO_SMARTHOST = re.compile(r"(?:^|[\s,])%s(?::|[\s,]|\Z)" % outbound.SMARTHOST[0])
+ROUTED = ("mail would leave through the smarthost service, with its credentials, for mail the role routes "
+          "elsewhere; only the role sends mail there (default_transport with postfix_relayhost)")
 
 
 def decides_credentials(name):
@@ -71,6 +78,31 @@ def problems(model, main):
         found.append("The smarthost password table is written, but no smarthost service uses it (report this as a bug).")
     if smarthost is not None:
         found += _smarthost_problems(model, smarthost, secret)
+        found += _routes_to_smarthost(model, main)
+    return found
+
+
+def _routes_to_smarthost(model, main):
+    """What the admin wrote that sends mail to the smarthost service: its credentials (and the
+    sender-dependent ones) would then carry mail the role routes elsewhere, a stranger's to a relay
+    domain with a forged sender among it."""
+    found = []
+    for name, parameter in main.items():
+        if parameter["origin"].startswith("postfix_main_cf_extra") and TO_SMARTHOST.search(parameter["value"]):
+            found.append("%s sets %s = %s: %s. Remove it." % (parameter["origin"], name, parameter["value"], ROUTED))
+    for service in model["master_cf"]:
+        if role_written(service):
+            continue
+        origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
+        for name, value in service["options"].items():
+            if TO_SMARTHOST.search(value):
+                found.append("%s.%s = %s: %s. Remove the override." % (origin, name, value, ROUTED))
+    for table in model["tables"]:
+        if table["secret"] or table["origin"] in ("postfix_transport", "postfix_relayhost"):
+            continue  # the transport table is checked where it is built (model.py); the others are the role's
+        for key, value in table["entries"]:
+            if TO_SMARTHOST.search(value):
+                found.append("%s entry %s: %s: %s. Use another action or transport." % (table["origin"], key, value, ROUTED))
     return found
 
 

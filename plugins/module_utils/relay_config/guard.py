@@ -294,7 +294,7 @@ def _domain_problem(item, macros, subdomains):
     if len(labels) < 2:
         return ("is a top-level domain, so mail for every domain under it would be accepted and passed on; list "
                 "your own domains")
-    if name != item and ".".join(labels).lower() in syntax.PUBLIC_SUFFIXES:
+    if name != item and syntax.is_public_suffix(".".join(labels)):
         return ("is every domain under the public suffix %s, whose domains belong to anyone; list your own domains"
                 % ".".join(labels))
     return None

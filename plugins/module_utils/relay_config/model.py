@@ -550,7 +550,9 @@ class Builder:
                 continue
             key = (service["name"], service["type"])
             port = master.port(service) if service["type"] == "inet" else None
-            if key in role or key in ROLE_SERVICES:
+            # The role's private services by name, whatever the type: a unix-dgram or pass service
+            # of that name would take the socket the role's service listens on.
+            if key in role or key in ROLE_SERVICES or key[1] != "inet" and key[0] in [s[0] for s in ROLE_WRITTEN]:
                 self.problems.append("%s is %s/%s, a service the role writes itself (its listeners carry the relay "
                                      "protection); change it through the role's variables (postfix_smtp_options, "
                                      "postfix_submission_options, postfix_smtps_options, postfix_*_enabled) instead."

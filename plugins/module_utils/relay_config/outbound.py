@@ -168,6 +168,12 @@ def variable_problems(v):
             if not _match_name(name):
                 found.append("%s[%d] is %r; give a host name the certificate carries, '.domain' for its subdomains (not a "
                              "public suffix), or nexthop or dot-nexthop." % (match_var, index, name))
+            elif host["credentials"] and name.startswith("."):
+                # Any certificate for a name below it would get the password: whoever can get a name
+                # there (a customer of a hosting domain, a registrant under a suffix no list knows).
+                found.append("%s[%d] is '%s', and this smarthost has credentials: give the host name its certificate "
+                             "carries (a wildcard certificate matches it too), not every name below a domain." % (
+                                 match_var, index, name))
         if match and level not in VERIFIED:
             found.append("%s is set, but %s is '%s', which checks no name; use verify or secure." % (match_var, level_var, level))
     found += _sender_problems(v)
@@ -196,11 +202,15 @@ def variable_problems(v):
     if v["postfix_relayhost"]:
         # Postfix sends relay_domains mail to the relayhost too (a stranger's forged sender could
         # even pick the sender-dependent one), unless the transport table routes it.
-        routed = set(str(entry[0]).lower() for entry in _transport_entries(v) if entry)
+        # An entry with neither a transport nor a next hop (":") changes nothing: relay_transport
+        # and the relayhost still decide.
+        routed = set(str(entry[0]).lower() for entry in _transport_entries(v)
+                     if entry and str(entry[1] or "").strip().strip(":").strip())
         for index, domain in enumerate(v["postfix_relay_domains"] or []):
             if str(domain).lower() not in routed and "*" not in routed:
-                found.append("postfix_relay_domains[%d] %s has no postfix_transport entry, so with postfix_relayhost set "
-                             "its mail would go to the smarthost; route it, e.g. {%s: 'smtp:[mx.%s]:25'}." % (
+                found.append("postfix_relay_domains[%d] %s has no postfix_transport entry that routes it (':' changes "
+                             "nothing), so with postfix_relayhost set its mail would go to the smarthost; route it, e.g. "
+                             "{%s: 'smtp:[mx.%s]:25'}." % (
                                  index, domain, domain, str(domain).lstrip(".")))
     if v["postfix_header_privacy_port_25"] and not v["postfix_header_privacy"]:
         found.append("postfix_header_privacy_port_25 is true but postfix_header_privacy is false; set both, or neither.")
@@ -229,7 +239,7 @@ def _match_name(name):
     if not isinstance(name, str) or name.lower() == "hostname":  # a keyword to Postfix, never a literal name
         return False
     if name.startswith("."):
-        return domain_problem(name[1:]) is None and name[1:].lower() not in syntax.PUBLIC_SUFFIXES
+        return domain_problem(name[1:]) is None and not syntax.is_public_suffix(name[1:])
     return name in MATCH_KEYWORDS or domain_problem(name) is None or LABEL.match(name) is not None
 
 

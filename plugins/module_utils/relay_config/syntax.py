@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 
 # Characters that end a logical line or a file record wherever they appear.
@@ -29,6 +30,45 @@ PUBLIC_SUFFIXES = frozenset("""
     com.hk org.hk com.sg com.my com.mx org.mx co.in net.in org.in firm.in co.za org.za com.ar com.tr com.pl co.il org.il
     com.ua co.id or.id com.ru com.es com.pt com.gr co.th in.th com.vn com.ph com.pk com.eg com.sa github.io
     """.split())
+# The whole Public Suffix List where the system has it (Debian/Ubuntu package publicsuffix,
+# Fedora publicsuffix-list): thousands of suffixes the list above does not name (.com.co, .duckdns.org).
+SUFFIX_LISTS = ("/usr/share/publicsuffix/public_suffix_list.dat", "/usr/share/publicsuffix/effective_tld_names.dat")
+_SUFFIX_RULES = []
+
+
+def _suffix_rules():
+    """(rules, exceptions) of the system's Public Suffix List, read once; empty without one."""
+    if not _SUFFIX_RULES:
+        rules, exceptions = set(), set()
+        path = next((p for p in SUFFIX_LISTS if os.path.isfile(p)), None)
+        if path:
+            with open(path, "rb") as handle:
+                for line in handle.read().decode("utf-8", "replace").splitlines():
+                    rule = line.strip().split(" ", 1)[0].lower()
+                    if not rule or rule.startswith("//"):
+                        continue
+                    try:
+                        ascii_rule = ".".join(label if label in ("*", "!") or label.isascii() else
+                                              label.encode("idna").decode("ascii") for label in rule.split("."))
+                    except UnicodeError:
+                        continue
+                    (exceptions if ascii_rule.startswith("!") else rules).add(ascii_rule.lstrip("!"))
+        _SUFFIX_RULES.append((frozenset(rules), frozenset(exceptions)))
+    return _SUFFIX_RULES[0]
+
+
+def is_public_suffix(name):
+    """Whether every domain below name belongs to anyone who registers one (.co.uk, .duckdns.org):
+    by the system's Public Suffix List where it has one, and by PUBLIC_SUFFIXES always."""
+    name = name.strip(".").lower()
+    if name in PUBLIC_SUFFIXES:
+        return True
+    rules, exceptions = _suffix_rules()
+    if name in exceptions:
+        return False
+    return name in rules or "." in name and "*." + name.split(".", 1)[1] in rules
+
+
 COLUMNS = {
     "private": re.compile(r"^[yn-]\Z"),
     "unprivileged": re.compile(r"^[yn-]\Z"),

@@ -5,10 +5,12 @@ TLS to the smarthost, credentials keyed by smarthost, sender-dependent smarthost
 TLS, relay recipients, rewriting and header privacy, fed the role's variables as the argument
 specs give them."""
 import copy
+import os
+import tempfile
 
 import pytest
 
-from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, render
+from ansible_collections.hardened.relay.plugins.module_utils.relay_config import guard, render, syntax
 from relay_config_vars import CREDENTIALS, FACTS_37, PASSWORD, SENDERS, SMARTHOST, judge, problems_of
 
 
@@ -331,3 +333,55 @@ def test_the_tls_required_header_cannot_turn_the_smarthost_check_off():
     for section in config["main_cf"]:
         section["parameters"] = [p for p in section["parameters"] if p["name"] != "tls_required_enable"]
     assert any("TLS-Required header" in p for p in guard.problems(config))
+
+
+@pytest.mark.parametrize("changes, words", [
+    (dict(postfix_main_cf_extra={"relay_transport": "smarthost"}), "postfix_main_cf_extra.relay_transport sets relay_transport = smarthost"),
+    (dict(postfix_main_cf_extra={"content_filter": "smarthost:[smtp.example.net]:587"}), "mail would leave through the smarthost"),
+    (dict(postfix_smtp_options={"content_filter": "smarthost:[smtp.example.net]:587"}),
+     "postfix_smtp_options.content_filter = smarthost:[smtp.example.net]:587"),
+    (dict(postfix_access_maps={"clients": {"type": "cidr", "entries": [{"key": "0.0.0.0/0", "value": "FILTER smarthost:[smtp.example.net]:587"}]}},
+          postfix_smtpd_client_restrictions=["check_client_access cidr:/etc/postfix/maps/clients"]),
+     "entry 0.0.0.0/0: FILTER smarthost:[smtp.example.net]:587"),
+    (dict(postfix_header_checks=[{"key": "/^Subject:/", "value": "FILTER smarthost:[smtp.example.net]:587"}]),
+     "postfix_header_checks entry /^Subject:/"),
+    (dict(postfix_relay_domains=["corp.example"], postfix_transport={"corp.example": ":"}),
+     "corp.example has no postfix_transport entry that routes it"),
+    (dict(postfix_master_services=[{"name": "smarthost", "type": "unix-dgram", "command": "smtp"}]),
+     "a service the role writes itself"),
+    (dict(postfix_relayhost_tls_match=[".example.net"]), "postfix_relayhost_tls_match[0] is '.example.net', and this smarthost has credentials"),
+])
+def test_second_red_team_findings_are_refused(changes, words):
+    """Mail routed to the smarthost service by the admin's settings would carry its credentials
+    (or a forged sender's sender-dependent ones); a '.domain' match would take any certificate below it."""
+    problems = problems_of(**credentials(**changes))
+    assert any(words in p for p in problems), problems
+
+
+def test_what_stays_allowed_beside_the_second_red_team_refusals():
+    assert problems_of(postfix_main_cf_extra={"relay_transport": "relay"}, **CREDENTIALS) == []
+    # Without credentials a '.domain' match decides only how private the mail is.
+    assert problems_of(postfix_relayhost=SMARTHOST, postfix_relayhost_tls_security_level="verify",
+                       postfix_relayhost_tls_match=[".example.net"]) == []
+    assert problems_of(**credentials(postfix_relay_domains=["corp.example"], postfix_transport={"corp.example": "smtp:"})) == []
+
+
+@pytest.mark.parametrize("suffix", [".com.co", ".duckdns.org", ".co.ke"])
+def test_public_suffixes_of_the_systems_list_are_refused(suffix, monkeypatch):
+    """The system's Public Suffix List where it has one (a stand-in here), the built-in list always."""
+    with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as handle:
+        handle.write("// ===BEGIN ICANN DOMAINS===\nco\ncom.co\n*.ke\n!www.ke\n// private\nduckdns.org\n")
+    monkeypatch.setattr(syntax, "SUFFIX_LISTS", (handle.name,))
+    monkeypatch.setattr(syntax, "_SUFFIX_RULES", [])
+    try:
+        assert syntax.is_public_suffix(suffix[1:]) and not syntax.is_public_suffix("www.ke")
+        assert not syntax.is_public_suffix("example.com.co")
+        problems = problems_of(postfix_relay_domains=[suffix])
+        assert any("is every domain under the public suffix %s" % suffix[1:] in p for p in problems), problems
+        problems = problems_of(postfix_smtp_tls_policy=[{"destination": "example.org", "level": "secure", "match": [suffix]}])
+        assert any("match must be a list of host names" in p for p in problems), problems
+        monkeypatch.setattr(syntax, "SUFFIX_LISTS", ("/nonexistent",))
+        monkeypatch.setattr(syntax, "_SUFFIX_RULES", [])
+        assert syntax.is_public_suffix("co.uk") and not syntax.is_public_suffix(suffix[1:])
+    finally:
+        os.unlink(handle.name)
