@@ -30,10 +30,22 @@ PINNED = {"smtp_tls_CApath": "", "smtp_tls_trust_anchor_file": "", "smtp_sender_
           "smtp_tls_connection_reuse": "no", "smtp_fallback_relay": ""}
 WHY = "decides whether the smarthost password is sent, or which certificate is good enough to send it to"
 # The smarthost service named as a transport (relay_transport = smarthost, content_filter =
-# smarthost:..., an access or header_checks action FILTER smarthost:...).
-TO_SMARTHOST = re.compile(r"(?:^|[\s,])%s(?::|[\s,]|\Z)" % outbound.SMARTHOST[0])
+# smarthost:..., inline:{ {x=smarthost:...} }, an access or header_checks action FILTER smarthost:...).
+TO_SMARTHOST = re.compile(r"(?<![\w.-])%s(?=:|[^\w.-]|\Z)" % re.escape(outbound.SMARTHOST[0]))
 ROUTED = ("mail would leave through the smarthost service, with its credentials, for mail the role routes "
           "elsewhere; only the role sends mail there (default_transport with postfix_relayhost)")
+# The parameters that pick a transport (postconf(5)); the role writes default_transport, relayhost,
+# transport_maps and sender_dependent_relayhost_maps itself, and the guard refuses them from others.
+ROUTING = ("relay_transport", "default_transport", "content_filter", "sender_dependent_default_transport_maps",
+           "fallback_transport", "local_transport", "virtual_transport", "lmtp_fallback_relay", "relayhost",
+           "transport_maps", "sender_dependent_relayhost_maps", "address_verify_relay_transport",
+           "address_verify_default_transport", "address_verify_local_transport", "address_verify_virtual_transport",
+           "address_verify_transport_maps", "address_verify_sender_dependent_default_transport_maps",
+           "address_verify_sender_dependent_relayhost_maps", "address_verify_relayhost")
+# Lookup tables whose entries live elsewhere (a file, a server): the guard cannot read where they
+# route. inline:, static: and randmap: carry theirs in the value, which TO_SMARTHOST reads.
+UNREAD_TABLE = re.compile(r"(?<![\w.-])(?:btree|cdb|cidr|dbm|environ|hash|ldap|lmdb|memcache|mongodb|mysql|nis|nisplus|"
+                          r"pcre|pgsql|pipemap|proxy|regexp|sdbm|socketmap|sqlite|tcp|texthash|unionmap):")
 
 
 def decides_credentials(name):
@@ -88,15 +100,15 @@ def _routes_to_smarthost(model, main):
     domain with a forged sender among it."""
     found = []
     for name, parameter in main.items():
-        if parameter["origin"].startswith("postfix_main_cf_extra") and TO_SMARTHOST.search(parameter["value"]):
-            found.append("%s sets %s = %s: %s. Remove it." % (parameter["origin"], name, parameter["value"], ROUTED))
+        if parameter["origin"].startswith("postfix_main_cf_extra"):
+            found += _routing_problem("%s sets %s = %s" % (parameter["origin"], name, parameter["value"]), name,
+                                      parameter["value"], "Remove it")
     for service in model["master_cf"]:
         if role_written(service):
             continue
         origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
         for name, value in service["options"].items():
-            if TO_SMARTHOST.search(value):
-                found.append("%s.%s = %s: %s. Remove the override." % (origin, name, value, ROUTED))
+            found += _routing_problem("%s.%s = %s" % (origin, name, value), name, value, "Remove the override")
     for table in model["tables"]:
         if table["secret"] or table["origin"] in ("postfix_transport", "postfix_relayhost"):
             continue  # the transport table is checked where it is built (model.py); the others are the role's
@@ -104,6 +116,16 @@ def _routes_to_smarthost(model, main):
             if TO_SMARTHOST.search(value):
                 found.append("%s entry %s: %s: %s. Use another action or transport." % (table["origin"], key, value, ROUTED))
     return found
+
+
+def _routing_problem(where, name, value, fix):
+    if TO_SMARTHOST.search(value):
+        return ["%s: %s. %s." % (where, ROUTED, fix)]
+    if name in ROUTING and UNREAD_TABLE.search(value):
+        return ["%s: a lookup table whose entries the guard cannot read picks the transport, and one could be the "
+                "smarthost service (%s). %s, or route with postfix_transport and postfix_sender_dependent_relayhosts."
+                % (where, ROUTED, fix)]
+    return []
 
 
 def _smarthost_problems(model, service, secret):

@@ -350,6 +350,11 @@ def test_the_tls_required_header_cannot_turn_the_smarthost_check_off():
     (dict(postfix_master_services=[{"name": "smarthost", "type": "unix-dgram", "command": "smtp"}]),
      "a service the role writes itself"),
     (dict(postfix_relayhost_tls_match=[".example.net"]), "postfix_relayhost_tls_match[0] is '.example.net', and this smarthost has credentials"),
+    (dict(postfix_main_cf_extra={"sender_dependent_default_transport_maps": "inline:{ {@x.example=smarthost:[smtp.example.net]:587} }"}),
+     "mail would leave through the smarthost service"),
+    (dict(postfix_main_cf_extra={"fallback_transport": "static:smarthost"}), "mail would leave through the smarthost service"),
+    (dict(postfix_main_cf_extra={"sender_dependent_default_transport_maps": "hash:/etc/postfix/sdd"}),
+     "a lookup table whose entries the guard cannot read picks the transport"),
 ])
 def test_second_red_team_findings_are_refused(changes, words):
     """Mail routed to the smarthost service by the admin's settings would carry its credentials
@@ -359,7 +364,10 @@ def test_second_red_team_findings_are_refused(changes, words):
 
 
 def test_what_stays_allowed_beside_the_second_red_team_refusals():
-    assert problems_of(postfix_main_cf_extra={"relay_transport": "relay"}, **CREDENTIALS) == []
+    assert problems_of(postfix_main_cf_extra={"relay_transport": "relay", "content_filter": "amavis:[127.0.0.1]:10024"},
+                       **CREDENTIALS) == []
+    # Without a smarthost service there is nothing such a table could hand credentials to.
+    assert problems_of(postfix_main_cf_extra={"sender_dependent_default_transport_maps": "hash:/etc/postfix/sdd"}) == []
     # Without credentials a '.domain' match decides only how private the mail is.
     assert problems_of(postfix_relayhost=SMARTHOST, postfix_relayhost_tls_security_level="verify",
                        postfix_relayhost_tls_match=[".example.net"]) == []
