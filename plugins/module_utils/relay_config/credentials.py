@@ -31,7 +31,7 @@ PINNED = {"smtp_tls_CApath": "", "smtp_tls_trust_anchor_file": "", "smtp_sender_
 WHY = "decides whether the smarthost password is sent, or which certificate is good enough to send it to"
 # The smarthost service named as a transport (relay_transport = smarthost, content_filter =
 # smarthost:..., inline:{ {x=smarthost:...} }, an access or header_checks action FILTER smarthost:...).
-TO_SMARTHOST = re.compile(r"(?<![\w.-])%s(?=:|[^\w.-]|\Z)" % re.escape(outbound.SMARTHOST[0]))
+TO_SMARTHOST = re.compile(r"(?:^|(?<=[\s,{}=:]))%s(?=[\s,{}=:]|\Z)" % re.escape(outbound.SMARTHOST[0]))
 ROUTED = ("mail would leave through the smarthost service, with its credentials, for mail the role routes "
           "elsewhere; only the role sends mail there (default_transport with postfix_relayhost)")
 # The parameters that pick a transport (postconf(5)); the role writes default_transport, relayhost,

@@ -366,6 +366,9 @@ def test_second_red_team_findings_are_refused(changes, words):
 def test_what_stays_allowed_beside_the_second_red_team_refusals():
     assert problems_of(postfix_main_cf_extra={"relay_transport": "relay", "content_filter": "amavis:[127.0.0.1]:10024"},
                        **CREDENTIALS) == []
+    # An address or a host name that begins with the service's name routes nothing.
+    assert problems_of(postfix_sender_canonical_maps={"ops@apps.example.org": "smarthost@example.org"},
+                       postfix_main_cf_extra={"smtp_helo_name": "smarthost.example.org"}, **CREDENTIALS) == []
     # Without a smarthost service there is nothing such a table could hand credentials to.
     assert problems_of(postfix_main_cf_extra={"sender_dependent_default_transport_maps": "hash:/etc/postfix/sdd"}) == []
     # Without credentials a '.domain' match decides only how private the mail is.
