@@ -100,6 +100,13 @@ def text_absent(host, path, text, settle=5):
     return host.run("grep -rqF -- %s %s" % (shlex.quote(text), shlex.quote(path))).rc != 0
 
 
+def headers(message):
+    """The header block of a stored message, unfolded: [(name, value)]."""
+    block = message.replace("\r\n", "\n").split("\n\n", 1)[0]
+    unfolded = re.sub(r"\n[ \t]+", " ", block)
+    return [tuple(part.strip() for part in line.split(":", 1)) for line in unfolded.split("\n") if ":" in line]
+
+
 def postconf(host, name):
     return host.check_output("postconf -h %s" % shlex.quote(name))
 

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
 from relay_testlib import (  # noqa: E402  pylint: disable=wrong-import-position,import-error
-    container, inventory_hosts, new_token, smtp_probe, text_absent, wait_for_log, wait_for_text,
+    container, headers, inventory_hosts, new_token, smtp_probe, text_absent, wait_for_log, wait_for_text,
 )
 
 RELAYS = inventory_hosts("relays")
@@ -41,13 +41,6 @@ def send(relay, sender, token, client=APP, rcpts=(OUTSIDE,), **options):
     result = smtp_probe(client, relay, sender=sender, helo="app.apps.out.test", rcpts=list(rcpts), token=token, **options)
     assert result["accepted"] is True, result
     return result
-
-
-def headers(message):
-    """The header block of a stored message, unfolded: [(name, value)]."""
-    block = message.replace("\r\n", "\n").split("\n\n", 1)[0]
-    unfolded = re.sub(r"\n[ \t]+", " ", block)
-    return [tuple(part.strip() for part in line.split(":", 1)) for line in unfolded.split("\n") if ":" in line]
 
 
 def header(message, name):

@@ -77,7 +77,7 @@ def problems(model, main):
         if role_written(service) and (service["name"], service["type"]) == outbound.SMARTHOST:
             smarthost = service
             continue
-        origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
+        origin = master.options_origin(service)
         for name in service["options"]:
             if decides_credentials(name):
                 found.append("%s.%s: %s %s, and only the role's smarthost service may set it. Remove the override."
@@ -106,19 +106,21 @@ def _routes_to_smarthost(model, main):
     for service in model["master_cf"]:
         if role_written(service):
             continue
-        origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
+        origin = master.options_origin(service)
         for name, value in service["options"].items():
             found += _routing_problem("%s.%s = %s" % (origin, name, value), name, value, "Remove the override")
     for table in model["tables"]:
         if table["secret"] or table["origin"] in ("postfix_transport", "postfix_relayhost"):
             continue  # the transport table is checked where it is built (model.py); the others are the role's
         for key, value in table["entries"]:
-            if TO_SMARTHOST.search(value):
-                found.append("%s entry %s: %s: %s. Use another action or transport." % (table["origin"], key, value, ROUTED))
+            found += _routing_problem("%s entry %s: %s" % (table["origin"], key, value), None, value,
+                                      "Use another action or transport")
     return found
 
 
 def _routing_problem(where, name, value, fix):
+    """The refusal of a value that sends mail to the smarthost service (name: the parameter that
+    holds it, None for a table entry)."""
     if TO_SMARTHOST.search(value):
         return ["%s: %s. %s." % (where, ROUTED, fix)]
     if name in ROUTING and UNREAD_TABLE.search(value):

@@ -166,7 +166,7 @@ class _Guard:
                 why = parameters.RELAY.get(option, "can decide relaying or who the client is") if kind == "relay" \
                     else "is not a Postfix parameter the open-relay guard knows"
                 self.add("%s.%s: %s %s, and the guard does not accept it as a master.cf override%s. Remove the override%s." % (
-                    origin if origin.endswith("options") else origin + ".options", option, option, why,
+                    master.options_origin(service), option, option, why,
                     "" if smtpd else " of a %s service" % name,
                     " (set it in main.cf through its role variable, where the guard checks it)" if option in ROLE_RELAY else ""))
 
@@ -189,7 +189,7 @@ class _Guard:
 
     def _check_listener(self, service):
         """One smtpd listener: the main policy with the service's overrides on top."""
-        origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
+        origin = master.options_origin(service)
         options = service["options"]
         variables = {"restriction_classes": "postfix_smtpd_restriction_classes"}
         policy = {"mynetworks": self._items("mynetworks"), "xclient_hosts": self._items("smtpd_authorized_xclient_hosts"),

@@ -28,6 +28,13 @@ def program(service):
     return posixpath.basename(words[0]) if words else ""
 
 
+def options_origin(service):
+    """The variable a service's -o overrides come from, for messages ("postfix_smtp_options",
+    "postfix_master_services[0].options")."""
+    origin = service["origin"]
+    return origin if origin.endswith("options") else origin + ".options"
+
+
 def port(service):
     """The TCP port of an inet service, or None when its name is no number and no known service."""
     name = service["name"].rsplit(":", 1)[-1]

@@ -72,7 +72,7 @@ def problems(model, main, anonymous_on_25=False):
     for service in model["master_cf"]:
         if service["state"] != "present":
             continue
-        origin = service["origin"] if service["origin"].endswith("options") else service["origin"] + ".options"
+        origin = master.options_origin(service)
         for name in MANAGED:
             # The smarthost's TLS policy table is the role's own (credentials.py reads it).
             if name in service["options"] and not (name == "smtp_tls_policy_maps" and credentials.role_written(service)):
